@@ -1,0 +1,19 @@
+// Router suites run twice, once per Express major: the express4 project maps
+// `express` (in the tests and in lib/) to the `express4` alias package.
+const base = {
+  testEnvironment: 'node',
+  // jose v6 ships ESM only, so it is transpiled to CommonJS like our own sources.
+  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }] },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+const http = ['<rootDir>/__tests__/http/**/*.test.ts'];
+
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts', '<rootDir>/__tests__/storage/**/*.test.ts'] },
+    { ...base, displayName: 'express5', testMatch: http, globals: { EXPRESS_MAJOR: 5 } },
+    { ...base, displayName: 'express4', testMatch: http, globals: { EXPRESS_MAJOR: 4 }, moduleNameMapper: { '^express$': 'express4', '^express/(.*)$': 'express4/$1' } },
+    { ...base, displayName: 'package', testMatch: ['<rootDir>/__tests__/package/**/*.test.ts'] },
+  ],
+};

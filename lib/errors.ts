@@ -1,0 +1,96 @@
+/**
+ * Every failure the library reports is a `DownloadError` with a stable `code`.
+ * Hosts branch on `code` (not `instanceof`, which breaks when two copies of the
+ * package are installed); `status` always follows from the code.
+ */
+
+/** HTTP status for every error code. */
+export const ErrorCode = {
+  UNAUTHENTICATED: 401,
+  TOKEN_INVALID: 401,
+  ACCESS_DENIED: 403,
+  FILE_ID_REQUIRED: 400,
+  VALIDATION_ERROR: 422,
+  FILE_NOT_FOUND: 404,
+  FILE_NOT_DOWNLOADABLE: 409,
+  PRECONDITION_FAILED: 412,
+  RANGE_NOT_SATISFIABLE: 416,
+  FILE_LOCKED: 423,
+  JSON_TOO_LARGE: 406,
+  STORAGE_ERROR: 500,
+  INTERNAL_ERROR: 500,
+  STORAGE_NOT_CONFIGURED: 503,
+} as const;
+
+/** One of the stable error codes, e.g. `'TOKEN_INVALID'`. */
+export type ErrorCode = keyof typeof ErrorCode;
+
+const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
+  UNAUTHENTICATED: 'Authentication is required.',
+  TOKEN_INVALID: 'The download link has expired or is invalid.',
+  ACCESS_DENIED: 'You do not have access to this file.',
+  FILE_ID_REQUIRED: 'A file id is required.',
+  VALIDATION_ERROR: 'The request is not valid.',
+  FILE_NOT_FOUND: 'File not found.',
+  FILE_NOT_DOWNLOADABLE: 'This file has no stored content to download.',
+  PRECONDITION_FAILED: 'A precondition of the request failed.',
+  RANGE_NOT_SATISFIABLE: 'The requested range cannot be satisfied.',
+  FILE_LOCKED: 'This file is locked and cannot be downloaded.',
+  JSON_TOO_LARGE: 'This file is too large to be returned as JSON.',
+  STORAGE_ERROR: 'The file could not be read from storage.',
+  INTERNAL_ERROR: 'Internal server error.',
+  STORAGE_NOT_CONFIGURED: 'The storage does not support this kind of download.',
+};
+
+/** Options for {@link DownloadError}. */
+export interface DownloadErrorOptions {
+  /** The internal reason: logged by the host, never sent to the client. */
+  cause?: unknown;
+  /** Machine-readable details safe to show (e.g. which query parameter was invalid). */
+  details?: Record<string, unknown>;
+  /** Headers the error response must carry, e.g. `Content-Range` on a 416. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * The single error class of the library. `message` is safe to show to the
+ * client; anything internal belongs in `cause`.
+ */
+export class DownloadError extends Error {
+  /** Stable code, e.g. `'FILE_NOT_FOUND'`. */
+  readonly code: ErrorCode;
+  /** Default HTTP status for the code. */
+  readonly status: number;
+  /** Safe, structured details (e.g. `{ parameter: 'expires_in' }`). */
+  readonly details: Record<string, unknown> | undefined;
+  /** Headers the error response must carry (e.g. `Content-Range: bytes *\/1234` on a 416). */
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(code: ErrorCode, message?: string, options: DownloadErrorOptions = {}) {
+    if (!Object.prototype.hasOwnProperty.call(ErrorCode, code)) {
+      throw new TypeError(`Unknown DownloadError code ${JSON.stringify(code)}; use one of ${Object.keys(ErrorCode).join(', ')}.`);
+    }
+    super(message ?? DEFAULT_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DownloadError';
+    this.code = code;
+    this.status = ErrorCode[code];
+    this.details = options.details;
+    this.headers = options.headers;
+  }
+}
+
+/** True for a `DownloadError` from any copy of this package. */
+export function isDownloadError(value: unknown): value is DownloadError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { name?: unknown }).name === 'DownloadError' &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    Object.prototype.hasOwnProperty.call(ErrorCode, (value as { code: string }).code)
+  );
+}
+
+/** Anything thrown by a host hook or by accident becomes an opaque INTERNAL_ERROR. */
+export function toDownloadError(value: unknown): DownloadError {
+  return isDownloadError(value) ? value : new DownloadError('INTERNAL_ERROR', undefined, { cause: value });
+}

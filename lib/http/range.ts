@@ -1,0 +1,43 @@
+import parseRange from 'range-parser';
+import type { ByteRange } from '../storage/types';
+
+/** How a `Range` header is answered. */
+export type RangeDecision =
+  | { kind: 'full' }
+  | { kind: 'partial'; range: ByteRange }
+  | { kind: 'unsatisfiable' };
+
+const FULL: RangeDecision = { kind: 'full' };
+
+/**
+ * RFC 9110 §14.1.1: a spec whose last position is before its first is
+ * invalid, which makes the whole header invalid (ignored), not unsatisfiable.
+ * range-parser folds that case into "unsatisfiable", so it is caught here.
+ */
+function hasInvalidSpec(header: string): boolean {
+  const equals = header.indexOf('=');
+  return header
+    .slice(equals + 1)
+    .split(',')
+    .some((spec) => {
+      const [first = '', last = ''] = spec.trim().split('-');
+      return first !== '' && last !== '' && Number(last) < Number(first);
+    });
+}
+
+/**
+ * Decides on a `Range` header for a file of `size` bytes. Only single ranges
+ * are served as 206: overlapping or adjacent ranges are combined first, and a
+ * set that stays multiple (multipart/byteranges, a favourite of range-abuse
+ * attacks) gets the whole file with 200, which RFC 9110 §14.2 allows.
+ * Malformed headers and non-byte units are ignored the same way. An empty
+ * file has no byte to address, so Range is ignored for it.
+ */
+export function decideRange(header: string | undefined, size: number): RangeDecision {
+  if (header === undefined || size === 0) return FULL;
+  const ranges = parseRange(size, header, { combine: true });
+  if (ranges === -1) return hasInvalidSpec(header) ? FULL : { kind: 'unsatisfiable' };
+  if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return FULL;
+  const { start, end } = ranges[0]!;
+  return { kind: 'partial', range: { start, end } };
+}

@@ -1,0 +1,27 @@
+export { DownloadError, ErrorCode, isDownloadError } from './errors';
+export type { DownloadErrorOptions } from './errors';
+export { createSigner } from './tokens/signer';
+export type { DownloadClaims, SignedToken, Signer, SignerOptions, SignInput, VerifyExpectation } from './tokens/signer';
+export type { AsymmetricKeyConfig, AsymmetricKeyInput, KeyConfig, SecretKeyConfig, SigningAlgorithm } from './tokens/keys';
+export { createDownloads } from './routers/create-downloads';
+export type { BoundOptions, Downloads } from './routers/create-downloads';
+export { issueDownloadUrl } from './routers/issue-download-url';
+export type { IssueDownloadUrlOptions, IssuedUrlBody } from './routers/issue-download-url';
+export { serveSignedDownload } from './routers/serve-signed-download';
+export type { ServeSignedDownloadOptions } from './routers/serve-signed-download';
+export { serveDownload } from './routers/serve-download';
+export type { ServeDownloadOptions } from './routers/serve-download';
+export { redirectToPresigned } from './routers/redirect-to-presigned';
+export type { RedirectToPresignedOptions } from './routers/redirect-to-presigned';
+export type { JsonFileBody } from './http/serve-file';
+export { DEFAULT_INLINE_TYPES } from './http/content-type';
+export type {
+  DeniedEvent, DownloadEvent, ErrorResponse, HeaderMap, IssuedEvent, MaybePromise, RedirectedEvent, ServedEvent, SharedOptions,
+} from './options/types';
+export { fsStorage } from './storage/fs-storage';
+export type { FsStorageOptions } from './storage/fs-storage';
+export { memoryStorage, MemoryStorage } from './storage/memory-storage';
+export type { MemoryObjectOptions } from './storage/memory-storage';
+export { isSafeKey } from './storage/keys';
+export type { ByteRange, PresignOptions, StorageAdapter, StorageStat } from './storage/types';
+export type { Disposition, FileRecord } from './types';

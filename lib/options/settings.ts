@@ -1,0 +1,116 @@
+import type { Request } from 'express';
+import { DEFAULT_INLINE_TYPES, inlineMatcher } from '../http/content-type';
+import type { StorageAdapter } from '../storage/types';
+import type { Signer } from '../tokens/signer';
+import type { Disposition, FileRecord } from '../types';
+import type { SharedOptions } from './types';
+import { integerOption, optionalFunction, rejectUnknownKeys, requiredFunction } from './validate';
+
+/** The keys of {@link SharedOptions}, for unknown-key checks. */
+export const SHARED_KEYS = [
+  'findFile', 'storage', 'authorize', 'authenticate', 'tenant', 'fileId', 'signer', 'expiresIn', 'maxExpiresIn',
+  'disposition', 'inlineTypes', 'headers', 'json', 'formatError', 'onEvent',
+] as const;
+
+/** S3 refuses presigned URLs that live longer than this, and no token should outlive it either. */
+export const ABSOLUTE_MAX_EXPIRES_IN = 7 * 24 * 3600;
+
+/** Shared options after validation and defaults: what the routers run on. */
+export interface Settings extends Omit<SharedOptions, 'fileId' | 'disposition' | 'inlineTypes' | 'maxExpiresIn' | 'json'> {
+  where: string;
+  fileId: (req: Request) => unknown;
+  maxExpiresIn: number;
+  disposition: (file: FileRecord, req: Request) => Disposition;
+  isInlineSafe: (contentType: string) => boolean;
+  json: false | { maxBytes: number };
+}
+
+/** What a router demands beyond the shared options. */
+export interface Requirements {
+  authorize: boolean;
+  signer: boolean;
+}
+
+const defaultFileId = (req: Request): unknown => req.params.fileId;
+
+function checkStorage(where: string, storage: unknown): asserts storage is StorageAdapter {
+  const adapter = storage as Partial<StorageAdapter> | undefined;
+  if (typeof adapter !== 'object' || adapter === null || typeof adapter.stat !== 'function' || typeof adapter.read !== 'function') {
+    throw new TypeError(`${where}: \`storage\` is required: pass a storage adapter such as fsStorage({ root }) or memoryStorage().`);
+  }
+}
+
+function checkSigner(where: string, signer: unknown, required: boolean): asserts signer is Signer | undefined {
+  if (signer === undefined && !required) return;
+  const candidate = signer as Partial<Signer> | undefined;
+  if (typeof candidate !== 'object' || candidate === null || typeof candidate.sign !== 'function' || typeof candidate.verify !== 'function') {
+    throw new TypeError(`${where}: \`signer\` is required: pass createSigner({ secret }) with a secret of at least 32 bytes.`);
+  }
+}
+
+function parseDisposition(where: string, value: SharedOptions['disposition']): Settings['disposition'] {
+  if (typeof value === 'function') return value;
+  const fixed = value ?? 'inline';
+  if (fixed !== 'inline' && fixed !== 'attachment') {
+    throw new TypeError(`${where}: \`disposition\` must be 'inline', 'attachment' or (file, req) => one of them.`);
+  }
+  return () => fixed;
+}
+
+function parseInlineTypes(where: string, value: unknown): (contentType: string) => boolean {
+  if (value === undefined) return inlineMatcher(DEFAULT_INLINE_TYPES);
+  if (!Array.isArray(value) || value.some((type) => typeof type !== 'string' || !type.includes('/'))) {
+    throw new TypeError(`${where}: \`inlineTypes\` must be an array of content types such as 'image/png' or 'video/*'.`);
+  }
+  return inlineMatcher(value);
+}
+
+function parseJson(where: string, value: unknown): false | { maxBytes: number } {
+  if (value === undefined || value === false) return false;
+  const maxBytes = (value as { maxBytes?: unknown } | null)?.maxBytes;
+  if (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes) || maxBytes <= 0) {
+    throw new TypeError(`${where}: \`json\` must be false or { maxBytes } with a positive integer (base64 answers are held in memory).`);
+  }
+  return { maxBytes };
+}
+
+/**
+ * Validates a router's options once, at start-up, and applies defaults.
+ * `routerKeys` are the options that router accepts on top of the shared ones.
+ */
+export function parseSettings(where: string, options: SharedOptions, routerKeys: readonly string[], needs: Requirements): Settings {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: pass an options object with at least findFile and storage.`);
+  rejectUnknownKeys(where, options, [...SHARED_KEYS, ...routerKeys]);
+  requiredFunction(where, 'findFile', options.findFile, 'Pass (fileId, req) => FileRecord | null (may be async).');
+  checkStorage(where, options.storage);
+  if (needs.authorize) {
+    requiredFunction(
+      where, 'authorize', options.authorize,
+      'Pass (req, file, principal) => boolean that checks the caller may have the file, or () => true to allow every caller explicitly.',
+    );
+  }
+  for (const name of ['authorize', 'authenticate', 'tenant', 'fileId', 'headers', 'formatError', 'onEvent'] as const) {
+    optionalFunction(where, name, options[name]);
+  }
+  checkSigner(where, options.signer, needs.signer);
+  const maxExpiresIn = integerOption(where, 'maxExpiresIn', options.maxExpiresIn, 86400, 1, ABSOLUTE_MAX_EXPIRES_IN);
+  if (options.expiresIn !== undefined) integerOption(where, 'expiresIn', options.expiresIn, 0, 1, maxExpiresIn);
+  return {
+    ...options,
+    where,
+    fileId: options.fileId ?? defaultFileId,
+    maxExpiresIn,
+    disposition: parseDisposition(where, options.disposition),
+    isInlineSafe: parseInlineTypes(where, options.inlineTypes),
+    json: parseJson(where, options.json),
+  };
+}
+
+/** Throws unless `path` is a route path Express 4 and 5 both accept. */
+export function parsePath(where: string, path: unknown, fallback: string): string {
+  const resolved = path ?? fallback;
+  if (typeof resolved !== 'string' || !resolved.startsWith('/')) {
+    throw new TypeError(`${where}: \`path\` must be a string starting with '/', e.g. '${fallback}'.`);
+  }
+  return resolved;
+}

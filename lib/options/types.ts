@@ -1,0 +1,95 @@
+import type { Request } from 'express';
+import type { DownloadError } from '../errors';
+import type { StorageAdapter } from '../storage/types';
+import type { Signer } from '../tokens/signer';
+import type { Disposition, FileRecord } from '../types';
+
+/** A value or a promise of it: every host hook may be sync or async. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Response headers a hook adds; they override the library's defaults. */
+export type HeaderMap = Record<string, string | number | readonly string[]>;
+
+/** What `formatError` returns: the host's own error envelope. */
+export interface ErrorResponse {
+  /** Any status from 100 to 999 (e.g. 437); defaults to `error.status`. */
+  status?: number;
+  /** Sent as JSON; a string is sent as `text/plain`; `undefined` sends no body. */
+  body: unknown;
+  headers?: HeaderMap;
+}
+
+interface EventBase {
+  req: Request;
+  fileId: string | undefined;
+  tenant: string | undefined;
+}
+
+/** A signed URL was issued. */
+export interface IssuedEvent extends EventBase {
+  type: 'issued';
+  mode: 'signed' | 'presigned';
+  expires: number;
+}
+
+/** A file response finished (or the client went away: `aborted`). */
+export interface ServedEvent extends EventBase {
+  type: 'served';
+  signed: boolean;
+  status: number;
+  /** Body bytes written (0 for HEAD and 304). */
+  bytes: number;
+  range: { start: number; end: number } | undefined;
+  durationMs: number;
+  aborted: boolean;
+}
+
+/** The client was sent to a presigned storage URL. */
+export interface RedirectedEvent extends EventBase {
+  type: 'redirected';
+  expiresIn: number;
+}
+
+/** A request ended in an error response; `error.cause` holds the internal reason for your logs. */
+export interface DeniedEvent extends EventBase {
+  type: 'denied';
+  error: DownloadError;
+  status: number;
+}
+
+/** Everything `onEvent` receives. */
+export type DownloadEvent = IssuedEvent | ServedEvent | RedirectedEvent | DeniedEvent;
+
+/** Options every router understands; `createDownloads(shared)` binds them once. */
+export interface SharedOptions {
+  /** Looks up a file by id; `null`/`undefined` is 404 `FILE_NOT_FOUND`. A throw is 500 `INTERNAL_ERROR` (or the code of a thrown `DownloadError`). */
+  findFile: (fileId: string, req: Request) => MaybePromise<FileRecord | null | undefined>;
+  /** Where the bytes live. */
+  storage: StorageAdapter;
+  /** Ownership check; only `true` allows. Required on the authenticated routers (pass `() => true` to allow everyone explicitly). */
+  authorize?: (req: Request, file: FileRecord, principal: unknown) => MaybePromise<boolean>;
+  /** Who is calling; `null`, `undefined` or `false` is 401 `UNAUTHENTICATED`. Omit when your own auth middleware runs first. */
+  authenticate?: (req: Request) => MaybePromise<unknown>;
+  /** The tenant of this request (e.g. `req.params.orgId`); a file of another tenant, or of none, is 404. */
+  tenant?: (req: Request, principal: unknown) => MaybePromise<string | undefined>;
+  /** Where the file id comes from (default `req.params.fileId`). */
+  fileId?: (req: Request) => unknown;
+  /** Signs and verifies tokens (from `createSigner`); required by `issueDownloadUrl` (signed mode) and `serveSignedDownload`. */
+  signer?: Signer;
+  /** Token / presign lifetime in seconds (default 3600 for URLs, 900 for redirects). */
+  expiresIn?: number;
+  /** Upper bound for `expiresIn` and the `expires_in` query (default 86400). */
+  maxExpiresIn?: number;
+  /** Default disposition of served files (default `'inline'`, forced to `attachment` outside `inlineTypes`). */
+  disposition?: Disposition | ((file: FileRecord, req: Request) => Disposition);
+  /** Content types allowed inline; exact types or `type/*`. */
+  inlineTypes?: readonly string[];
+  /** Extra response headers for served files; they override defaults such as `Cache-Control`. */
+  headers?: (file: FileRecord, req: Request) => MaybePromise<HeaderMap | undefined>;
+  /** `{ maxBytes }` answers `Accept: application/json` with base64 content; default `false`. */
+  json?: false | { maxBytes: number };
+  /** The host's error envelope. If it throws, the default envelope is sent with 500. */
+  formatError?: (error: DownloadError, req: Request) => ErrorResponse;
+  /** Audit / metrics hook; it must not throw (a throw is ignored). */
+  onEvent?: (event: DownloadEvent) => void;
+}

@@ -1,0 +1,75 @@
+import type { Request } from 'express';
+import { DownloadError } from '../errors';
+import type { Settings } from '../options/settings';
+import type { FileRecord } from '../types';
+import type { RequestContext } from './context';
+
+const MAX_FILE_ID_LENGTH = 1024;
+
+/** A record that passed every check, with its storage key. */
+export interface DownloadableFile {
+  file: FileRecord;
+  key: string;
+}
+
+/** Runs `authenticate` when configured; a falsy principal is 401. */
+export async function authenticate(req: Request, settings: Settings): Promise<unknown> {
+  if (settings.authenticate === undefined) return undefined;
+  const principal = await settings.authenticate(req);
+  if (principal === undefined || principal === null || principal === false) throw new DownloadError('UNAUTHENTICATED');
+  return principal;
+}
+
+/** Reads the file id and the tenant into `context`. */
+export async function identify(req: Request, settings: Settings, context: RequestContext, principal: unknown): Promise<void> {
+  const fileId = settings.fileId(req);
+  if (fileId === undefined || fileId === null || fileId === '') throw new DownloadError('FILE_ID_REQUIRED');
+  if (typeof fileId !== 'string' && typeof fileId !== 'number') {
+    throw new DownloadError('VALIDATION_ERROR', 'The file id must be a string.', { details: { parameter: 'fileId' } });
+  }
+  const id = String(fileId);
+  if (id.length > MAX_FILE_ID_LENGTH) {
+    throw new DownloadError('VALIDATION_ERROR', `The file id is longer than ${MAX_FILE_ID_LENGTH} characters.`, { details: { parameter: 'fileId' } });
+  }
+  context.fileId = id;
+  if (settings.tenant !== undefined) {
+    const tenant = await settings.tenant(req, principal);
+    context.tenant = typeof tenant === 'string' && tenant !== '' ? tenant : undefined;
+  }
+}
+
+/**
+ * Finds the record and applies the tenant rule. With a `tenant` hook, a file
+ * of another tenant or of none is "not found": failing closed, and without
+ * telling a caller that the id exists elsewhere.
+ */
+export async function lookUp(req: Request, settings: Settings, context: RequestContext): Promise<FileRecord> {
+  const file = await settings.findFile(context.fileId!, req);
+  if (file === null || file === undefined) throw new DownloadError('FILE_NOT_FOUND');
+  if (settings.tenant !== undefined && (context.tenant === undefined || file.tenant !== context.tenant)) {
+    throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error('file belongs to another tenant') });
+  }
+  return file;
+}
+
+/** Locked files and records without stored content cannot be downloaded. */
+export function downloadable(file: FileRecord): DownloadableFile {
+  if (file.locked === true) throw new DownloadError('FILE_LOCKED');
+  if (typeof file.key !== 'string' || file.key === '') throw new DownloadError('FILE_NOT_DOWNLOADABLE');
+  return { file, key: file.key };
+}
+
+/** The authenticated routers' chain: authenticate → (before) → id & tenant → find → authorize → downloadable. */
+export async function authorizedFile(
+  req: Request,
+  settings: Settings,
+  context: RequestContext,
+  before?: () => Promise<void> | void,
+): Promise<DownloadableFile> {
+  const principal = await authenticate(req, settings);
+  await before?.();
+  await identify(req, settings, context, principal);
+  const file = await lookUp(req, settings, context);
+  if ((await settings.authorize!(req, file, principal)) !== true) throw new DownloadError('ACCESS_DENIED');
+  return downloadable(file);
+}

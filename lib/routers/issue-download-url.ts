@@ -1,0 +1,151 @@
+import { json, Router } from 'express';
+import type { Request, Response } from 'express';
+import { DownloadError } from '../errors';
+import { downloadFilename } from '../http/disposition';
+import { emitEvent } from '../http/events';
+import { requestOrigin } from '../http/origin';
+import { parsePath, parseSettings, type Settings } from '../options/settings';
+import type { SharedOptions } from '../options/types';
+import type { Disposition, FileRecord } from '../types';
+import { authorizedFile, type DownloadableFile } from './access';
+import { downloadRoute, type RequestContext } from './context';
+import { presignFile } from './presign';
+import { requestedDisposition, requestedLifetime } from './query-options';
+
+/** The default response body of {@link issueDownloadUrl}. */
+export interface IssuedUrlBody {
+  /** Absolute URL: the signed route with `?token=…&expires=…`, or the storage's presigned URL. */
+  download_url: string;
+  /** The signed token; `null` in presigned mode, where the URL carries the store's own signature. */
+  token: string | null;
+  /** Unix seconds. */
+  expires: number;
+  expires_in: number;
+  /** ISO 8601. */
+  expires_at: string;
+  file_id: string;
+  filename: string | null;
+}
+
+/** Options of {@link issueDownloadUrl}. */
+export interface IssueDownloadUrlOptions extends SharedOptions {
+  /** Route inside the router (default `/:fileId/download-url`, or `/download-url` for POST). */
+  path?: string;
+  /** `'POST'` reads the id from a JSON body (`fileId` or `file_id`); the router parses JSON itself when no body parser ran. */
+  method?: 'GET' | 'POST';
+  /** `'signed'` (default) points at `serveSignedDownload`; `'presigned'` returns the storage's own presigned URL. */
+  mode?: 'signed' | 'presigned';
+  /** Origin (and optional path prefix) of the public URL, e.g. `https://files.example.com`; default: from the request. */
+  publicBaseUrl?: string;
+  /** The signed route's URL for a file (absolute, or a path); `token` and `expires` are appended. */
+  downloadUrl?: (req: Request, file: FileRecord) => string;
+  /** Reshapes the response body. */
+  formatResponse?: (body: IssuedUrlBody, file: FileRecord, req: Request) => unknown;
+}
+
+const ROUTER_KEYS = ['path', 'method', 'mode', 'publicBaseUrl', 'downloadUrl', 'formatResponse'] as const;
+
+function parsePublicBaseUrl(where: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
+    throw new TypeError(`${where}: \`publicBaseUrl\` must be an absolute http(s) URL without query or fragment, e.g. 'https://files.example.com'.`);
+  }
+  return (value as string).replace(/\/+$/, '');
+}
+
+const readJsonBody = json({ limit: '16kb' });
+
+/** Parses a JSON body unless the host already did; malformed JSON is 422. */
+function ensureBody(req: Request, res: Response): Promise<void> {
+  if (req.body !== undefined) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    readJsonBody(req, res, (error?: unknown) => {
+      if (error === undefined || error === null) resolve();
+      else reject(new DownloadError('VALIDATION_ERROR', 'The request body must be valid JSON.', { cause: error, details: { parameter: 'body' } }));
+    });
+  });
+}
+
+const bodyFileId = (req: Request): unknown => {
+  const body = req.body as { fileId?: unknown; file_id?: unknown } | undefined;
+  return body?.fileId ?? body?.file_id;
+};
+
+/**
+ * Issues a short-lived download URL for an authenticated caller:
+ * authenticate → find → tenant → authorize → sign (or presign).
+ */
+export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
+  const where = 'issueDownloadUrl';
+  const method = options.method ?? 'GET';
+  if (method !== 'GET' && method !== 'POST') throw new TypeError(`${where}: \`method\` must be 'GET' or 'POST'.`);
+  const mode = options.mode ?? 'signed';
+  if (mode !== 'signed' && mode !== 'presigned') throw new TypeError(`${where}: \`mode\` must be 'signed' or 'presigned'.`);
+  const settings: Settings = parseSettings(
+    where,
+    method === 'POST' && options.fileId === undefined ? { ...options, fileId: bodyFileId } : options,
+    ROUTER_KEYS,
+    { authorize: true, signer: mode === 'signed' },
+  );
+  if (mode === 'presigned' && typeof settings.storage.presign !== 'function') {
+    throw new TypeError(`${where}: mode 'presigned' needs a storage with presign(), such as s3Storage().`);
+  }
+  const path = parsePath(where, options.path, method === 'POST' ? '/download-url' : '/:fileId/download-url');
+  const publicBaseUrl = parsePublicBaseUrl(where, options.publicBaseUrl);
+  const fallbackLifetime = settings.expiresIn ?? 3600;
+
+  const signedUrl = async (req: Request, context: RequestContext, target: DownloadableFile, expiresIn: number, disposition: Disposition) => {
+    const { token, expires } = await settings.signer!.sign({ fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn });
+    const base = options.downloadUrl?.(req, target.file) ?? `${req.baseUrl}/${encodeURIComponent(context.fileId!)}/content`;
+    const url = new URL(/^[a-z][a-z0-9+.-]*:/i.test(base) ? base : `${publicBaseUrl ?? requestOrigin(req)}${base}`);
+    url.searchParams.set('token', token);
+    url.searchParams.set('expires', String(expires));
+    return { url: url.href, token, expires };
+  };
+
+  const presignedUrl = async (target: DownloadableFile, expiresIn: number, disposition: Disposition) => {
+    const expires = Math.floor(Date.now() / 1000) + expiresIn;
+    return { url: await presignFile(settings, target, disposition, expiresIn), token: null, expires };
+  };
+
+  const handler = downloadRoute(settings, async (req, res, context) => {
+    let expiresIn = 0;
+    let requested: Disposition | undefined;
+    const target = await authorizedFile(req, settings, context, async () => {
+      if (method === 'POST') await ensureBody(req, res);
+      expiresIn = requestedLifetime(req, fallbackLifetime, settings.maxExpiresIn);
+      requested = requestedDisposition(req);
+    });
+    const disposition = requested ?? settings.disposition(target.file, req);
+    const issued = mode === 'signed' ? await signedUrl(req, context, target, expiresIn, disposition) : await presignedUrl(target, expiresIn, disposition);
+    const body: IssuedUrlBody = {
+      download_url: issued.url,
+      token: issued.token,
+      expires: issued.expires,
+      expires_in: expiresIn,
+      expires_at: new Date(issued.expires * 1000).toISOString(),
+      file_id: context.fileId!,
+      filename: downloadFilename(target.file.filename, target.key) ?? null,
+    };
+    const text = JSON.stringify(options.formatResponse === undefined ? body : options.formatResponse(body, target.file, req));
+    res.writeHead(200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.end(text);
+    emitEvent(settings.onEvent, { type: 'issued', req, fileId: context.fileId, tenant: context.tenant, mode, expires: issued.expires });
+  });
+
+  const router = Router({ mergeParams: true });
+  if (method === 'POST') router.post(path, handler);
+  else router.get(path, handler);
+  return router;
+}

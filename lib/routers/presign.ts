@@ -1,0 +1,39 @@
+import { lookup } from 'mime-types';
+import { DownloadError } from '../errors';
+import { resolveContentType } from '../http/content-type';
+import { dispositionHeader, downloadFilename } from '../http/disposition';
+import { statObject } from '../http/read-storage';
+import type { Settings } from '../options/settings';
+import type { StorageStat } from '../storage/types';
+import type { Disposition } from '../types';
+import type { DownloadableFile } from './access';
+
+/**
+ * Asks the storage for a presigned URL with the same type and disposition
+ * rules the engine applies, so a redirect never makes an unsafe type inline.
+ * The URL comes only from the adapter, never from request input.
+ */
+export async function presignFile(settings: Settings, target: DownloadableFile, disposition: Disposition, expiresIn: number): Promise<string> {
+  const { storage } = settings;
+  if (typeof storage.presign !== 'function') {
+    throw new DownloadError('STORAGE_NOT_CONFIGURED', 'This storage cannot create presigned URLs.');
+  }
+  const { file, key } = target;
+  let stat: StorageStat | null = null;
+  // The stat only matters when neither the record nor its filename tells the type.
+  if (!file.contentType && !(file.filename && lookup(file.filename))) {
+    stat = await statObject(storage, key);
+    if (stat === null) throw new DownloadError('FILE_NOT_FOUND');
+  }
+  const contentType = resolveContentType(file, key, stat);
+  const safe = disposition === 'inline' && settings.isInlineSafe(contentType) ? 'inline' : 'attachment';
+  try {
+    return await storage.presign(key, {
+      expiresIn,
+      disposition: dispositionHeader(safe, downloadFilename(file.filename, key)),
+      contentType,
+    });
+  } catch (error) {
+    throw error instanceof DownloadError ? error : new DownloadError('STORAGE_ERROR', undefined, { cause: error });
+  }
+}

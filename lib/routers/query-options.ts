@@ -1,0 +1,31 @@
+import type { Request } from 'express';
+import { DownloadError } from '../errors';
+import { queryValue } from '../http/query';
+import type { Disposition } from '../types';
+
+const INTEGER = /^[0-9]{1,9}$/;
+
+/** `?expires_in=`: an integer number of seconds from 1 to `max`, else 422. */
+export function requestedLifetime(req: Request, fallback: number, max: number): number {
+  const raw = queryValue(req, 'expires_in');
+  if (raw === undefined) return Math.min(fallback, max);
+  const value = raw !== null && INTEGER.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 1 && value <= max)) {
+    throw new DownloadError('VALIDATION_ERROR', `expires_in must be an integer number of seconds from 1 to ${max}.`, {
+      details: { parameter: 'expires_in', min: 1, max },
+    });
+  }
+  return value;
+}
+
+/** `?disposition=`: `inline` or `attachment`, else 422; absent is `undefined`. */
+export function requestedDisposition(req: Request): Disposition | undefined {
+  const raw = queryValue(req, 'disposition');
+  if (raw === undefined) return undefined;
+  if (raw !== 'inline' && raw !== 'attachment') {
+    throw new DownloadError('VALIDATION_ERROR', "disposition must be 'inline' or 'attachment'.", {
+      details: { parameter: 'disposition', allowed: ['inline', 'attachment'] },
+    });
+  }
+  return raw;
+}

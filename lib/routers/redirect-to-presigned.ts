@@ -1,0 +1,52 @@
+import { Router } from 'express';
+import { emitEvent } from '../http/events';
+import { parsePath, parseSettings } from '../options/settings';
+import type { SharedOptions } from '../options/types';
+import type { Disposition } from '../types';
+import { authorizedFile } from './access';
+import { downloadRoute } from './context';
+import { presignFile } from './presign';
+import { requestedDisposition, requestedLifetime } from './query-options';
+
+/** Options of {@link redirectToPresigned}. */
+export interface RedirectToPresignedOptions extends SharedOptions {
+  /** Route inside the router (default `/:fileId/redirect`). */
+  path?: string;
+}
+
+/**
+ * Sends an authenticated caller to the object store's own presigned URL with
+ * `307 Temporary Redirect`, so the bytes never pass through the app:
+ * authenticate → find → tenant → authorize → presign.
+ */
+export function redirectToPresigned(options: RedirectToPresignedOptions): Router {
+  const where = 'redirectToPresigned';
+  const settings = parseSettings(where, options, ['path'], { authorize: true, signer: false });
+  // A storage without presign() is not a start-up error: the route answers
+  // 503 STORAGE_NOT_CONFIGURED, so an app can mount it before object storage is set up.
+  const path = parsePath(where, options.path, '/:fileId/redirect');
+  const fallbackLifetime = settings.expiresIn ?? 900;
+  const router = Router({ mergeParams: true });
+  router.get(
+    path,
+    downloadRoute(settings, async (req, res, context) => {
+      let expiresIn = 0;
+      let requested: Disposition | undefined;
+      const target = await authorizedFile(req, settings, context, () => {
+        expiresIn = requestedLifetime(req, fallbackLifetime, settings.maxExpiresIn);
+        requested = requestedDisposition(req);
+      });
+      const location = await presignFile(settings, target, requested ?? settings.disposition(target.file, req), expiresIn);
+      res.writeHead(307, {
+        Location: location,
+        'Cache-Control': 'no-store',
+        'Referrer-Policy': 'no-referrer',
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Length': 0,
+      });
+      res.end();
+      emitEvent(settings.onEvent, { type: 'redirected', req, fileId: context.fileId, tenant: context.tenant, expiresIn });
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,43 @@
+import { Router } from 'express';
+import type { Request } from 'express';
+import type { JsonFileBody } from '../http/serve-file';
+import { parsePath, parseSettings } from '../options/settings';
+import type { SharedOptions } from '../options/types';
+import type { FileRecord } from '../types';
+import { authorizedFile } from './access';
+import { downloadRoute } from './context';
+import { serveRecord } from './serve-record';
+
+/** Options of {@link serveDownload}. */
+export interface ServeDownloadOptions extends SharedOptions {
+  /** Route inside the router (default `/:fileId/download`). */
+  path?: string;
+  /** Reshapes the JSON-mode body (`json` option). */
+  formatResponse?: (body: JsonFileBody, file: FileRecord, req: Request) => unknown;
+}
+
+/**
+ * Authenticated direct download: authenticate → find → tenant → authorize →
+ * serve, answering GET and HEAD with Range and conditional-request support.
+ * Responses are `Cache-Control: private, no-cache`: browsers may keep a copy
+ * but revalidate it (cheaply, with 304) on every use.
+ */
+export function serveDownload(options: ServeDownloadOptions): Router {
+  const where = 'serveDownload';
+  const settings = parseSettings(where, options, ['path', 'formatResponse'], { authorize: true, signer: false });
+  const path = parsePath(where, options.path, '/:fileId/download');
+  const router = Router({ mergeParams: true });
+  router.get(
+    path,
+    downloadRoute(settings, async (req, res, context) => {
+      const target = await authorizedFile(req, settings, context);
+      await serveRecord(req, res, settings, context, target, {
+        signed: false,
+        disposition: settings.disposition(target.file, req),
+        cacheControl: 'private, no-cache',
+        formatResponse: options.formatResponse,
+      });
+    }),
+  );
+  return router;
+}

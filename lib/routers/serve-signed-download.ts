@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import type { Request } from 'express';
+import { DownloadError } from '../errors';
+import { queryValue } from '../http/query';
+import type { JsonFileBody } from '../http/serve-file';
+import { parsePath, parseSettings } from '../options/settings';
+import type { SharedOptions } from '../options/types';
+import type { Signer } from '../tokens/signer';
+import type { FileRecord } from '../types';
+import { downloadable, identify, lookUp } from './access';
+import { downloadRoute } from './context';
+import { serveRecord } from './serve-record';
+
+/** Options of {@link serveSignedDownload}; `signer` is required. */
+export interface ServeSignedDownloadOptions extends SharedOptions {
+  signer: Signer;
+  /** Route inside the router (default `/:fileId/content`). */
+  path?: string;
+  /** Reshapes the JSON-mode body (`json` option). */
+  formatResponse?: (body: JsonFileBody, file: FileRecord, req: Request) => unknown;
+}
+
+const EXPIRES_PATTERN = /^[0-9]{1,12}$/;
+
+/** Missing, empty, repeated or malformed parameters get the same answer as a forged token: no oracle. */
+function tokenParameters(req: Request): { token: string; expires: number } {
+  const token = queryValue(req, 'token');
+  const expires = queryValue(req, 'expires');
+  if (typeof token !== 'string' || token === '' || typeof expires !== 'string' || !EXPIRES_PATTERN.test(expires)) {
+    throw new DownloadError('TOKEN_INVALID', undefined, { cause: new Error('missing or malformed token / expires') });
+  }
+  return { token, expires: Number(expires) };
+}
+
+/**
+ * Serves a download URL made by `issueDownloadUrl`: no Authorization header,
+ * the `token` and `expires` query parameters are the credential. Responses may
+ * be cached privately, but never past the token's expiry, and carry
+ * `Referrer-Policy: no-referrer` so the token does not leak to other sites.
+ */
+export function serveSignedDownload(options: ServeSignedDownloadOptions): Router {
+  const where = 'serveSignedDownload';
+  const settings = parseSettings(where, options, ['path', 'formatResponse'], { authorize: false, signer: true });
+  const signer = settings.signer!;
+  const path = parsePath(where, options.path, '/:fileId/content');
+  const router = Router({ mergeParams: true });
+  router.get(
+    path,
+    downloadRoute(settings, async (req, res, context) => {
+      const { token, expires } = tokenParameters(req);
+      await identify(req, settings, context, undefined);
+      const claims = await signer.verify(token, { fileId: context.fileId!, tenant: context.tenant, expires });
+      const target = downloadable(await lookUp(req, settings, context));
+      const remaining = Math.max(0, claims.expires - Math.floor(Date.now() / 1000));
+      await serveRecord(req, res, settings, context, target, {
+        signed: true,
+        disposition: claims.disposition ?? settings.disposition(target.file, req),
+        cacheControl: `private, max-age=${remaining}`,
+        headers: { 'Referrer-Policy': 'no-referrer' },
+        formatResponse: options.formatResponse,
+      });
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,121 @@
+import { createPrivateKey, createPublicKey, KeyObject, webcrypto, type JsonWebKey } from 'node:crypto';
+import { importJWK, type CryptoKey, type JWK } from 'jose';
+
+/** Algorithms a download token may be signed with. */
+export type SigningAlgorithm = 'HS256' | 'EdDSA' | 'ES256';
+
+/** Key material for an asymmetric key: a JWK object, a PEM string or a `KeyObject`. */
+export type AsymmetricKeyInput = JsonWebKey | string | KeyObject;
+
+/** A shared-secret key (HS256). The secret must be at least 32 bytes. */
+export interface SecretKeyConfig {
+  kid: string;
+  alg: 'HS256';
+  secret: string | Uint8Array;
+}
+
+/** An asymmetric key pair; without `privateKey` the key only verifies. */
+export interface AsymmetricKeyConfig {
+  kid: string;
+  alg: 'EdDSA' | 'ES256';
+  privateKey?: AsymmetricKeyInput;
+  publicKey: AsymmetricKeyInput;
+}
+
+/** One entry of `createSigner({ keys })`. */
+export type KeyConfig = SecretKeyConfig | AsymmetricKeyConfig;
+
+/** A validated key with lazily imported WebCrypto handles (importing is async, validation is not). */
+export interface ResolvedKey {
+  kid: string | undefined;
+  alg: SigningAlgorithm;
+  canSign: boolean;
+  signingKey(): Promise<CryptoKey>;
+  verifyingKey(): Promise<CryptoKey>;
+}
+
+export const MIN_SECRET_BYTES = 32;
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => (pending ??= make());
+}
+
+/** Validates an HS256 secret and returns the key; throws at start-up when it is too short. */
+export function resolveSecretKey(kid: string | undefined, secret: unknown): ResolvedKey {
+  const bytes =
+    typeof secret === 'string' ? new TextEncoder().encode(secret) : secret instanceof Uint8Array ? secret : undefined;
+  const where = kid === undefined ? 'createSigner({ secret })' : `createSigner: key "${kid}"`;
+  if (bytes === undefined) {
+    throw new TypeError(`${where}: the secret must be a string or a Uint8Array of at least ${MIN_SECRET_BYTES} bytes.`);
+  }
+  if (bytes.byteLength < MIN_SECRET_BYTES) {
+    throw new RangeError(
+      `${where}: the secret is ${bytes.byteLength} bytes; HS256 needs at least ${MIN_SECRET_BYTES}. ` +
+        `Generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
+    );
+  }
+  const raw = new Uint8Array(bytes);
+  const key = once(() =>
+    webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']) as Promise<CryptoKey>,
+  );
+  return { kid, alg: 'HS256', canSign: true, signingKey: key, verifyingKey: key };
+}
+
+function toKeyObject(input: AsymmetricKeyInput, kind: 'private' | 'public'): KeyObject {
+  if (input instanceof KeyObject) return input;
+  const source = typeof input === 'string' ? input : { key: input, format: 'jwk' as const };
+  return kind === 'private' ? createPrivateKey(source) : createPublicKey(source);
+}
+
+function checkCurve(key: KeyObject, alg: 'EdDSA' | 'ES256', where: string): void {
+  const ok =
+    alg === 'EdDSA'
+      ? key.asymmetricKeyType === 'ed25519'
+      : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  if (!ok) {
+    const want = alg === 'EdDSA' ? 'an Ed25519 key' : 'an EC P-256 key';
+    throw new TypeError(`${where}: alg ${alg} needs ${want}, got ${key.asymmetricKeyType ?? key.type}.`);
+  }
+}
+
+async function importAsWebCrypto(key: KeyObject, alg: 'EdDSA' | 'ES256'): Promise<CryptoKey> {
+  return (await importJWK(key.export({ format: 'jwk' }) as JWK, alg)) as CryptoKey;
+}
+
+/** Validates an EdDSA / ES256 entry synchronously (bad PEM, wrong curve, private key in `publicKey`). */
+export function resolveAsymmetricKey(config: AsymmetricKeyConfig): ResolvedKey {
+  const where = `createSigner: key "${config.kid}"`;
+  let privateKey: KeyObject | undefined;
+  let publicKey: KeyObject;
+  try {
+    privateKey = config.privateKey === undefined ? undefined : toKeyObject(config.privateKey, 'private');
+    publicKey = toKeyObject(config.publicKey, 'public');
+  } catch (error) {
+    throw new TypeError(`${where}: could not read the key (${(error as Error).message}). Pass a JWK object, a PEM string or a KeyObject.`);
+  }
+  if (publicKey.type !== 'public') {
+    throw new TypeError(`${where}: publicKey holds a ${publicKey.type} key; pass the public half only.`);
+  }
+  checkCurve(publicKey, config.alg, where);
+  if (privateKey !== undefined) {
+    if (privateKey.type !== 'private') throw new TypeError(`${where}: privateKey is not a private key.`);
+    checkCurve(privateKey, config.alg, where);
+    const derived = createPublicKey(privateKey).export({ format: 'jwk' });
+    const given = publicKey.export({ format: 'jwk' });
+    if (derived.x !== given.x || derived.y !== given.y) {
+      throw new TypeError(`${where}: privateKey and publicKey are not a pair.`);
+    }
+  }
+  const signer = privateKey;
+  return {
+    kid: config.kid,
+    alg: config.alg,
+    canSign: signer !== undefined,
+    signingKey: once(() => {
+      if (signer === undefined) throw new Error('this signer has no private key');
+      return importAsWebCrypto(signer, config.alg);
+    }),
+    verifyingKey: once(() => importAsWebCrypto(publicKey, config.alg)),
+  };
+}

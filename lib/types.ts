@@ -1,0 +1,22 @@
+/** A file as the host describes it to the routers (returned by `findFile`). */
+export interface FileRecord {
+  /** The id the client uses (usually the route's `:fileId`). */
+  id: string;
+  /** Storage key. A record without one is 409 `FILE_NOT_DOWNLOADABLE` (e.g. a document that is only a link). */
+  key?: string;
+  /** Name for `Content-Disposition` and the content-type lookup; defaults to the key's last segment. */
+  filename?: string;
+  /** Wins over every other source of the content type. */
+  contentType?: string;
+  /** Known size in bytes; with `etag` or `lastModified` it saves a `storage.stat` call per request. */
+  size?: number;
+  etag?: string;
+  lastModified?: Date;
+  /** Owner tenant; compared with the `tenant(req)` hook when one is configured. */
+  tenant?: string;
+  /** A locked file is 423 `FILE_LOCKED`. */
+  locked?: boolean;
+}
+
+/** How the browser should treat the file. */
+export type Disposition = 'inline' | 'attachment';
