@@ -1,0 +1,59 @@
+import { createDownloads, DownloadError, ErrorCode, fsStorage, issueDownloadUrl, memoryStorage, redirectToPresigned, serveDownload, serveSignedDownload } from '../../lib';
+import { signer } from '../helpers/app';
+
+const base = { storage: memoryStorage(), findFile: () => null };
+
+describe('routers validate their options at start-up', () => {
+  test.each([
+    ['serveDownload without authorize', () => serveDownload(base as never), /`authorize` is required.*\(\) => true/],
+    ['issueDownloadUrl without authorize', () => issueDownloadUrl({ ...base, signer } as never), /`authorize` is required/],
+    ['redirectToPresigned without authorize', () => redirectToPresigned(base as never), /`authorize` is required/],
+    ['issueDownloadUrl without signer', () => issueDownloadUrl({ ...base, authorize: () => true }), /`signer` is required.*createSigner/],
+    ['serveSignedDownload without signer', () => serveSignedDownload(base as never), /`signer` is required/],
+    ['a missing findFile', () => serveDownload({ storage: memoryStorage(), authorize: () => true } as never), /`findFile` is required/],
+    ['a missing storage', () => serveDownload({ findFile: () => null, authorize: () => true } as never), /`storage` is required.*fsStorage/],
+    ['a typo', () => serveDownload({ ...base, authorize: () => true, authorise: () => true } as never), /unknown option `authorise`. Did you mean `authorize`\?/],
+    ['expiresIn above maxExpiresIn', () => issueDownloadUrl({ ...base, signer, authorize: () => true, expiresIn: 7200, maxExpiresIn: 3600 }), /`expiresIn` must be an integer from 1 to 3600/],
+    ['maxExpiresIn above 7 days', () => issueDownloadUrl({ ...base, signer, authorize: () => true, maxExpiresIn: 604801 }), /`maxExpiresIn` must be an integer from 1 to 604800/],
+    ['a bad disposition', () => serveDownload({ ...base, authorize: () => true, disposition: 'download' as never }), /`disposition` must be 'inline', 'attachment'/],
+    ['bad inlineTypes', () => serveDownload({ ...base, authorize: () => true, inlineTypes: ['png'] }), /`inlineTypes` must be an array of content types/],
+    ['bad json', () => serveDownload({ ...base, authorize: () => true, json: { maxBytes: -1 } }), /`json` must be false or \{ maxBytes \}/],
+    ['a path without a slash', () => serveDownload({ ...base, authorize: () => true, path: 'download' }), /`path` must be a string starting with '\/'/],
+    ['a bad publicBaseUrl', () => issueDownloadUrl({ ...base, signer, authorize: () => true, publicBaseUrl: 'files.example.com' }), /`publicBaseUrl` must be an absolute http\(s\) URL/],
+    ['presigned mode on a storage without presign', () => issueDownloadUrl({ ...base, authorize: () => true, mode: 'presigned' }), /mode 'presigned' needs a storage with presign\(\)/],
+    ['a bad method', () => issueDownloadUrl({ ...base, signer, authorize: () => true, method: 'PUT' as never }), /`method` must be 'GET' or 'POST'/],
+    ['a hook that is not a function', () => serveDownload({ ...base, authorize: () => true, onEvent: 'log' as never }), /`onEvent` must be a function/],
+    ['createDownloads with a typo', () => createDownloads({ ...base, findfile: 1 } as never), /Did you mean `findFile`\?/],
+    ['fsStorage on a missing root', () => fsStorage({ root: '/no/such/dir' }), /does not exist; create it or fix the path/],
+  ])('%s', (_name, make, message) => {
+    expect(make).toThrow(message);
+  });
+
+  test('createDownloads binds shared options and lets each router override them', () => {
+    const downloads = createDownloads({ ...base, signer, authorize: () => true });
+    expect(typeof downloads.issueDownloadUrl()).toBe('function');
+    expect(typeof downloads.serveSignedDownload({ path: '/:fileId/raw' })).toBe('function');
+    expect(typeof downloads.serveDownload({ authorize: () => false })).toBe('function');
+    expect(typeof downloads.redirectToPresigned()).toBe('function');
+  });
+});
+
+describe('DownloadError', () => {
+  test('status follows from the code, the cause stays internal', () => {
+    const cause = new Error('internal');
+    const error = new DownloadError('FILE_NOT_FOUND', undefined, { cause });
+    expect(error).toMatchObject({ name: 'DownloadError', code: 'FILE_NOT_FOUND', status: 404, message: 'File not found.', cause });
+  });
+
+  test('every documented code has its status', () => {
+    expect(ErrorCode).toEqual({
+      UNAUTHENTICATED: 401, TOKEN_INVALID: 401, ACCESS_DENIED: 403, FILE_ID_REQUIRED: 400, VALIDATION_ERROR: 422,
+      FILE_NOT_FOUND: 404, FILE_NOT_DOWNLOADABLE: 409, PRECONDITION_FAILED: 412, RANGE_NOT_SATISFIABLE: 416,
+      FILE_LOCKED: 423, JSON_TOO_LARGE: 406, STORAGE_ERROR: 500, INTERNAL_ERROR: 500, STORAGE_NOT_CONFIGURED: 503,
+    });
+  });
+
+  test('an unknown code throws', () => {
+    expect(() => new DownloadError('NOPE' as never)).toThrow(/Unknown DownloadError code "NOPE"/);
+  });
+});

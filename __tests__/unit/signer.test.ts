@@ -1,0 +1,129 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createSigner, DownloadError } from '../../lib';
+
+const SECRET = 'unit-secret-that-is-at-least-32-bytes!!';
+
+async function expectInvalid(promise: Promise<unknown>) {
+  await expect(promise).rejects.toMatchObject({ name: 'DownloadError', code: 'TOKEN_INVALID', status: 401 });
+}
+
+describe('createSigner start-up checks', () => {
+  test.each([
+    [{ secret: 'short' }, /5 bytes; HS256 needs at least 32/],
+    [{}, /pass `secret`/],
+    [{ keys: [] }, /non-empty `keys`/],
+    [{ secret: SECRET, keys: [] }, /either `secret` or `keys`/],
+    [{ keys: [{ kid: 'a', alg: 'HS256', secret: SECRET }, { kid: 'a', alg: 'HS256', secret: SECRET }] }, /appears twice/],
+    [{ keys: [{ kid: 'a', alg: 'RS256', secret: SECRET }] }, /use 'HS256', 'EdDSA' or 'ES256'/],
+    [{ keys: [{ alg: 'HS256', secret: SECRET }] }, /needs a non-empty string `kid`/],
+    [{ secret: SECRET, clockTolerance: 3600 }, /clockTolerance/],
+    [{ secret: SECRET, secrt: 1 }, /unknown option `secrt`. Did you mean `secret`\?/],
+    [{ keys: [{ kid: 'e', alg: 'EdDSA', publicKey: 'not a pem' }] }, /could not read the key/],
+  ])('%j throws %s', (options, message) => {
+    expect(() => createSigner(options as never)).toThrow(message);
+  });
+
+  test('a key of the wrong curve, a private key as publicKey, and a mismatched pair are refused', () => {
+    const ed = generateKeyPairSync('ed25519');
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    expect(() => createSigner({ keys: [{ kid: 'x', alg: 'ES256', publicKey: ed.publicKey }] })).toThrow(/needs an EC P-256 key/);
+    expect(() => createSigner({ keys: [{ kid: 'x', alg: 'EdDSA', publicKey: ed.privateKey }] })).toThrow(/public half only/);
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    expect(() => createSigner({ keys: [{ kid: 'x', alg: 'ES256', privateKey: ec.privateKey, publicKey: other.publicKey }] })).toThrow(/not a pair/);
+  });
+});
+
+describe('sign and verify', () => {
+  const signer = createSigner({ secret: SECRET });
+
+  test('binds file, tenant, disposition and expiry', async () => {
+    const { token, expires } = await signer.sign({ fileId: 'f1', tenant: 't1', disposition: 'attachment', expiresIn: 60 });
+    expect(expires - Math.floor(Date.now() / 1000)).toBeGreaterThanOrEqual(59);
+    const claims = await signer.verify(token, { fileId: 'f1', tenant: 't1', expires });
+    expect(claims).toMatchObject({ fileId: 'f1', tenant: 't1', disposition: 'attachment', expires });
+    await expectInvalid(signer.verify(token, { fileId: 'f2', tenant: 't1', expires }));
+    await expectInvalid(signer.verify(token, { fileId: 'f1', tenant: 't2', expires }));
+    await expectInvalid(signer.verify(token, { fileId: 'f1', expires }));
+    await expectInvalid(signer.verify(token, { fileId: 'f1', tenant: 't1', expires: expires + 1 }));
+  });
+
+  test('a token without tenant does not open a tenant-scoped file', async () => {
+    const { token } = await signer.sign({ fileId: 'f1', expiresIn: 60 });
+    await expectInvalid(signer.verify(token, { fileId: 'f1', tenant: 't1' }));
+  });
+
+  test('the header carries the purpose type; garbage and empty tokens are TOKEN_INVALID', async () => {
+    const { token } = await signer.sign({ fileId: 'f1', expiresIn: 60 });
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'esd-download+jwt' });
+    await expectInvalid(signer.verify('not.a.jwt', { fileId: 'f1' }));
+    await expectInvalid(signer.verify('', { fileId: 'f1' }));
+  });
+
+  test('expiry honours the clock tolerance', async () => {
+    let now = 1_700_000_000_000;
+    const clocked = createSigner({ secret: SECRET, now: () => now, clockTolerance: 0 });
+    const { token } = await clocked.sign({ fileId: 'f', expiresIn: 10 });
+    now += 9_000;
+    await expect(clocked.verify(token, { fileId: 'f' })).resolves.toMatchObject({ fileId: 'f' });
+    now += 2_000;
+    await expectInvalid(clocked.verify(token, { fileId: 'f' }));
+  });
+
+  test('sign rejects bad input', async () => {
+    await expect(signer.sign({ fileId: '', expiresIn: 60 })).rejects.toThrow(/fileId/);
+    await expect(signer.sign({ fileId: 'f', expiresIn: 0 })).rejects.toThrow(/expiresIn/);
+  });
+});
+
+describe('key rotation', () => {
+  test('the first key signs, every key verifies, a removed key no longer does', async () => {
+    const old = createSigner({ keys: [{ kid: 'k1', alg: 'HS256', secret: `${SECRET}-1` }] });
+    const rotated = createSigner({ keys: [{ kid: 'k2', alg: 'HS256', secret: `${SECRET}-2` }, { kid: 'k1', alg: 'HS256', secret: `${SECRET}-1` }] });
+    const retired = createSigner({ keys: [{ kid: 'k2', alg: 'HS256', secret: `${SECRET}-2` }] });
+    const fromOld = await old.sign({ fileId: 'f', expiresIn: 60 });
+    const fromNew = await rotated.sign({ fileId: 'f', expiresIn: 60 });
+    expect(JSON.parse(Buffer.from(fromNew.token.split('.')[0]!, 'base64url').toString()).kid).toBe('k2');
+    await expect(rotated.verify(fromOld.token, { fileId: 'f' })).resolves.toMatchObject({ kid: 'k1' });
+    await expect(rotated.verify(fromNew.token, { fileId: 'f' })).resolves.toMatchObject({ kid: 'k2' });
+    await expectInvalid(retired.verify(fromOld.token, { fileId: 'f' }));
+  });
+
+  test.each([
+    ['EdDSA', () => generateKeyPairSync('ed25519')],
+    ['ES256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+  ] as const)('%s: a verifier holding only the public key (PEM or JWK) verifies but cannot sign', async (alg, generate) => {
+    const pair = generate();
+    const issuer = createSigner({ keys: [{ kid: 'a1', alg, privateKey: pair.privateKey, publicKey: pair.publicKey }] });
+    const pem = pair.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const jwk = pair.publicKey.export({ format: 'jwk' });
+    const { token } = await issuer.sign({ fileId: 'f', tenant: 't', expiresIn: 60 });
+    for (const publicKey of [pem, jwk]) {
+      const verifier = createSigner({ keys: [{ kid: 'a1', alg, publicKey }] });
+      expect(verifier.canSign).toBe(false);
+      await expect(verifier.verify(token, { fileId: 'f', tenant: 't' })).resolves.toMatchObject({ fileId: 'f', kid: 'a1' });
+      await expect(verifier.sign({ fileId: 'f', expiresIn: 60 })).rejects.toThrow('this signer has no private key');
+    }
+  });
+
+  test('algorithms are pinned: a token with the right kid but another alg is refused', async () => {
+    const pair = generateKeyPairSync('ed25519');
+    const verifier = createSigner({ keys: [{ kid: 'shared', alg: 'EdDSA', publicKey: pair.publicKey }] });
+    // An HS256 token "signed" with the public key's bytes: the classic algorithm-confusion forgery.
+    const attacker = createSigner({ keys: [{ kid: 'shared', alg: 'HS256', secret: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string }] });
+    const { token } = await attacker.sign({ fileId: 'f', expiresIn: 60 });
+    await expectInvalid(verifier.verify(token, { fileId: 'f' }));
+  });
+
+  test('an unknown kid is refused', async () => {
+    const a = createSigner({ keys: [{ kid: 'a', alg: 'HS256', secret: SECRET }] });
+    const b = createSigner({ keys: [{ kid: 'b', alg: 'HS256', secret: SECRET }] });
+    const { token } = await a.sign({ fileId: 'f', expiresIn: 60 });
+    await expectInvalid(b.verify(token, { fileId: 'f' }));
+  });
+});
+
+test('errors are DownloadErrors with a stable code', async () => {
+  const error = await createSigner({ secret: SECRET }).verify('x', { fileId: 'f' }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(DownloadError);
+  expect((error as DownloadError).message).toBe('The download link has expired or is invalid.');
+});
