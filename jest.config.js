@@ -14,6 +14,6 @@ module.exports = {
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts', '<rootDir>/__tests__/storage/**/*.test.ts'] },
     { ...base, displayName: 'express5', testMatch: http, globals: { EXPRESS_MAJOR: 5 } },
     { ...base, displayName: 'express4', testMatch: http, globals: { EXPRESS_MAJOR: 4 }, moduleNameMapper: { '^express$': 'express4', '^express/(.*)$': 'express4/$1' } },
-    { ...base, displayName: 'package', testMatch: ['<rootDir>/__tests__/package/**/*.test.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/package/**/*.test.ts', '<rootDir>/__tests__/examples/**/*.test.ts'] },
   ],
 };

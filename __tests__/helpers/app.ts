@@ -3,6 +3,7 @@ import type { Express, Router } from 'express';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Response as SuperAgentResponse } from 'superagent';
 import { createSigner } from '../../lib';
 
 /** The Express major under test (the express4 Jest project maps `express` to v4). */
@@ -37,8 +38,9 @@ export function pattern(size: number): Buffer {
 }
 
 /** supertest's parser for raw bodies. */
-export function binary(res: NodeJS.ReadableStream & { setEncoding(e: string): void }, done: (err: Error | null, body: Buffer) => void): void {
+export function binary(res: SuperAgentResponse, done: (err: Error | null, body: Buffer) => void): void {
   const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
+  const stream = res as unknown as NodeJS.ReadableStream;
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
 }

@@ -70,8 +70,12 @@ export interface SharedOptions {
   authorize?: (req: Request, file: FileRecord, principal: unknown) => MaybePromise<boolean>;
   /** Who is calling; `null`, `undefined` or `false` is 401 `UNAUTHENTICATED`. Omit when your own auth middleware runs first. */
   authenticate?: (req: Request) => MaybePromise<unknown>;
-  /** The tenant of this request (e.g. `req.params.orgId`); a file of another tenant, or of none, is 404. */
-  tenant?: (req: Request, principal: unknown) => MaybePromise<string | undefined>;
+  /**
+   * The tenant of this request (e.g. `req.params.orgId`); a file of another tenant, or of none, is 404.
+   * Only a non-empty string names a tenant; anything else (an array from a wildcard param, undefined) names
+   * none, so every file is 404 (fail closed).
+   */
+  tenant?: (req: Request, principal: unknown) => MaybePromise<unknown>;
   /** Where the file id comes from (default `req.params.fileId`). */
   fileId?: (req: Request) => unknown;
   /** Signs and verifies tokens (from `createSigner`); required by `issueDownloadUrl` (signed mode) and `serveSignedDownload`. */
