@@ -122,3 +122,26 @@ describe('the process survives', () => {
     expect((await request(app()).get('/files/doc/download')).status).toBe(200);
   });
 });
+
+describe('remaining error codes', () => {
+  test('redirectToPresigned on a storage without presign is 503 STORAGE_NOT_CONFIGURED', async () => {
+    const { redirectToPresigned } = await import('../../lib');
+    const server = express();
+    server.use('/files', redirectToPresigned({ storage, findFile: (id) => ({ id, key: 'doc.pdf' }), authorize: () => true }));
+    const res = await request(server).get('/files/doc/redirect');
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('STORAGE_NOT_CONFIGURED');
+  });
+
+  test('a file id over 1024 characters is 422 VALIDATION_ERROR', async () => {
+    const res = await request(app()).get(`/files/${'x'.repeat(1025)}/download`);
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { parameter: 'fileId' } });
+  });
+
+  test('an empty file id from a fileId hook is 400 FILE_ID_REQUIRED', async () => {
+    const res = await request(app({ fileId: () => '' })).get('/files/doc/download');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('FILE_ID_REQUIRED');
+  });
+});
