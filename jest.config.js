@@ -15,5 +15,12 @@ module.exports = {
     { ...base, displayName: 'express5', testMatch: http, globals: { EXPRESS_MAJOR: 5 } },
     { ...base, displayName: 'express4', testMatch: http, globals: { EXPRESS_MAJOR: 4 }, moduleNameMapper: { '^express$': 'express4', '^express/(.*)$': 'express4/$1' } },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/package/**/*.test.ts', '<rootDir>/__tests__/examples/**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 's3',
+      testMatch: ['<rootDir>/__tests__/s3/**/*.test.ts'],
+      globalSetup: '<rootDir>/__tests__/s3/global-setup.ts',
+      globalTeardown: '<rootDir>/__tests__/s3/global-teardown.ts',
+    },
   ],
 };

@@ -23,5 +23,5 @@ export type { FsStorageOptions } from './storage/fs-storage';
 export { memoryStorage, MemoryStorage } from './storage/memory-storage';
 export type { MemoryObjectOptions } from './storage/memory-storage';
 export { isSafeKey } from './storage/keys';
-export type { ByteRange, PresignOptions, StorageAdapter, StorageStat } from './storage/types';
+export type { ByteRange, PresignedUrl, PresignOptions, StorageAdapter, StorageStat } from './storage/types';
 export type { Disposition, FileRecord } from './types';

@@ -1,7 +1,7 @@
 import express from 'express';
 import request from 'supertest';
 import {
-  DownloadError, memoryStorage, serveDownload, issueDownloadUrl, type DownloadEvent, type ServeDownloadOptions,
+  DownloadError, memoryStorage, redirectToPresigned, serveDownload, issueDownloadUrl, type DownloadEvent, type ServeDownloadOptions,
 } from '../../lib';
 import { signer } from '../helpers/app';
 
@@ -125,7 +125,6 @@ describe('the process survives', () => {
 
 describe('remaining error codes', () => {
   test('redirectToPresigned on a storage without presign is 503 STORAGE_NOT_CONFIGURED', async () => {
-    const { redirectToPresigned } = await import('../../lib');
     const server = express();
     server.use('/files', redirectToPresigned({ storage, findFile: (id) => ({ id, key: 'doc.pdf' }), authorize: () => true }));
     const res = await request(server).get('/files/doc/redirect');

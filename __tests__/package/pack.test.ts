@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,4 +43,15 @@ test('require() works from CommonJS', () => {
 
 test('a strict TypeScript consumer type-checks against the shipped declarations (ESM and CJS)', () => {
   expect(() => run(join(repo, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], consumer)).not.toThrow();
+});
+
+test('the S3 subpath says what to install when the optional AWS SDK is missing', () => {
+  const script = "try { require('express-signed-downloads/s3'); console.log('loaded') } catch (e) { console.log(e.message) }";
+  expect(run('node', ['-e', script], consumer).trim()).toBe(
+    'express-signed-downloads/s3 needs the AWS SDK v3 in your app: npm install @aws-sdk/client-s3 @aws-sdk/s3-request-presigner',
+  );
+  // From ESM the import fails at start-up with the same message on stderr.
+  const esm = spawnSync('node', ['--input-type=module', '-e', "import 'express-signed-downloads/s3';"], { cwd: consumer, encoding: 'utf8' });
+  expect(esm.status).not.toBe(0);
+  expect(esm.stderr).toContain('express-signed-downloads/s3 needs the AWS SDK v3 in your app: npm install @aws-sdk/client-s3 @aws-sdk/s3-request-presigner');
 });

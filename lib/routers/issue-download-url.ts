@@ -106,12 +106,13 @@ export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
     const url = new URL(/^[a-z][a-z0-9+.-]*:/i.test(base) ? base : `${publicBaseUrl ?? requestOrigin(req)}${base}`);
     url.searchParams.set('token', token);
     url.searchParams.set('expires', String(expires));
-    return { url: url.href, token, expires };
+    return { url: url.href, token, expires, expiresIn };
   };
 
   const presignedUrl = async (target: DownloadableFile, expiresIn: number, disposition: Disposition) => {
-    const expires = Math.floor(Date.now() / 1000) + expiresIn;
-    return { url: await presignFile(settings, target, disposition, expiresIn), token: null, expires };
+    const { url, expires } = await presignFile(settings, target, disposition, expiresIn);
+    // A reused presigned URL expires sooner than asked: report what the client really gets.
+    return { url, token: null, expires, expiresIn: Math.max(0, expires - Math.floor(Date.now() / 1000)) };
   };
 
   const handler = downloadRoute(settings, async (req, res, context) => {
@@ -128,7 +129,7 @@ export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
       download_url: issued.url,
       token: issued.token,
       expires: issued.expires,
-      expires_in: expiresIn,
+      expires_in: issued.expiresIn,
       expires_at: new Date(issued.expires * 1000).toISOString(),
       file_id: context.fileId!,
       filename: downloadFilename(target.file.filename, target.key) ?? null,

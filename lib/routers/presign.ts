@@ -1,10 +1,10 @@
 import { lookup } from 'mime-types';
-import { DownloadError } from '../errors';
+import { DownloadError, isDownloadError } from '../errors';
 import { resolveContentType } from '../http/content-type';
 import { dispositionHeader, downloadFilename } from '../http/disposition';
 import { statObject } from '../http/read-storage';
 import type { Settings } from '../options/settings';
-import type { StorageStat } from '../storage/types';
+import type { PresignedUrl, StorageStat } from '../storage/types';
 import type { Disposition } from '../types';
 import type { DownloadableFile } from './access';
 
@@ -13,7 +13,7 @@ import type { DownloadableFile } from './access';
  * rules the engine applies, so a redirect never makes an unsafe type inline.
  * The URL comes only from the adapter, never from request input.
  */
-export async function presignFile(settings: Settings, target: DownloadableFile, disposition: Disposition, expiresIn: number): Promise<string> {
+export async function presignFile(settings: Settings, target: DownloadableFile, disposition: Disposition, expiresIn: number): Promise<PresignedUrl> {
   const { storage } = settings;
   if (typeof storage.presign !== 'function') {
     throw new DownloadError('STORAGE_NOT_CONFIGURED', 'This storage cannot create presigned URLs.');
@@ -27,13 +27,16 @@ export async function presignFile(settings: Settings, target: DownloadableFile, 
   }
   const contentType = resolveContentType(file, key, stat);
   const safe = disposition === 'inline' && settings.isInlineSafe(contentType) ? 'inline' : 'attachment';
+  const requested = Math.floor(Date.now() / 1000) + expiresIn;
+  let presigned: string | PresignedUrl;
   try {
-    return await storage.presign(key, {
+    presigned = await storage.presign(key, {
       expiresIn,
       disposition: dispositionHeader(safe, downloadFilename(file.filename, key)),
       contentType,
     });
   } catch (error) {
-    throw error instanceof DownloadError ? error : new DownloadError('STORAGE_ERROR', undefined, { cause: error });
+    throw isDownloadError(error) ? error : new DownloadError('STORAGE_ERROR', undefined, { cause: error });
   }
+  return typeof presigned === 'string' ? { url: presigned, expires: requested } : presigned;
 }

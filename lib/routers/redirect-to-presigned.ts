@@ -36,9 +36,9 @@ export function redirectToPresigned(options: RedirectToPresignedOptions): Router
         expiresIn = requestedLifetime(req, fallbackLifetime, settings.maxExpiresIn);
         requested = requestedDisposition(req);
       });
-      const location = await presignFile(settings, target, requested ?? settings.disposition(target.file, req), expiresIn);
+      const { url } = await presignFile(settings, target, requested ?? settings.disposition(target.file, req), expiresIn);
       res.writeHead(307, {
-        Location: location,
+        Location: url,
         'Cache-Control': 'no-store',
         'Referrer-Policy': 'no-referrer',
         'X-Content-Type-Options': 'nosniff',

@@ -24,6 +24,13 @@ export interface PresignOptions {
   contentType?: string;
 }
 
+/** A presigned URL with its expiry, for adapters that know it exactly (e.g. when reusing cached URLs). */
+export interface PresignedUrl {
+  url: string;
+  /** Unix seconds. */
+  expires: number;
+}
+
 /**
  * Where the bytes live. Every method may be called concurrently and must not
  * trust `key` more than the host does: adapters refuse keys that would escape
@@ -39,6 +46,10 @@ export interface StorageAdapter {
    * becomes 404; anything else 500 `STORAGE_ERROR`.
    */
   read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream>;
-  /** Optional: a URL the client can fetch from the store directly, for redirects and presigned mode. */
-  presign?(key: string, options: PresignOptions): Promise<string>;
+  /**
+   * Optional: a URL the client can fetch from the store directly, for
+   * redirects and presigned mode. Return the URL, or `{ url, expires }` when
+   * it may expire sooner than `options.expiresIn` from now (a cached URL).
+   */
+  presign?(key: string, options: PresignOptions): Promise<string | PresignedUrl>;
 }

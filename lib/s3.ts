@@ -1,0 +1,3 @@
+export { s3Storage } from './storage/s3/s3-storage';
+export type { S3StorageOptions } from './storage/s3/s3-storage';
+export type { PresignCacheOptions } from './storage/s3/presign-cache';

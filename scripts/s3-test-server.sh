@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# A throwaway single-node Ceph cluster with the RADOS Gateway (S3) on
+# 127.0.0.1:7480, for tests and for trying the S3 examples by hand.
+#
+#   scripts/s3-test-server.sh start   # prints the endpoint and credentials
+#   scripts/s3-test-server.sh stop
+#   scripts/s3-test-server.sh status
+#
+# One monitor, one OSD on memstore (data lives in RAM and is gone on stop),
+# no cephx between the daemons, and a gateway that checks SigV4 like AWS.
+# Ceph's ports are fixed (mon 6789, rgw 7480), so there is one cluster at a
+# time; `stop` waits for every daemon to exit, because a new monitor started
+# while the old one still holds its port yields "wrong fsid" and a gateway
+# that never answers.
+set -euo pipefail
+
+DIR=${ESD_CEPH_DIR:-/tmp/esd-ceph}
+ENDPOINT=http://127.0.0.1:7480
+ACCESS_KEY=${ESD_S3_ACCESS_KEY:-esdtestaccesskey}
+SECRET_KEY=${ESD_S3_SECRET_KEY:-esdtestsecretkey0123456789abcdef}
+CONF=$DIR/ceph.conf
+
+need() {
+  for bin in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph-authtool ceph; do
+    command -v "$bin" >/dev/null || { echo "missing $bin: apt-get install -y ceph-mon ceph-osd radosgw" >&2; exit 1; }
+  done
+}
+
+pids() {
+  pgrep -f -- "-c $CONF" || true
+}
+
+stop() {
+  local list
+  list=$(pids)
+  if [ -n "$list" ]; then
+    kill $list 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      [ -z "$(pids)" ] && break
+      sleep 0.1
+    done
+    list=$(pids)
+    [ -n "$list" ] && kill -9 $list 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      [ -z "$(pids)" ] && break
+      sleep 0.1
+    done
+  fi
+  rm -rf "$DIR"
+}
+
+wait_for() {
+  local what=$1 tries=$2
+  shift 2
+  for _ in $(seq 1 "$tries"); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.25
+  done
+  echo "timed out waiting for $what; logs in $DIR/log" >&2
+  tail -n 20 "$DIR"/log/*.log >&2 || true
+  exit 1
+}
+
+start() {
+  need
+  stop
+  mkdir -p "$DIR"/{mon,osd,rgw,run,log}
+  local fsid
+  fsid=$(cat /proc/sys/kernel/random/uuid)
+  cat > "$CONF" <<CONF
+[global]
+fsid = $fsid
+mon host = v1:127.0.0.1:6789
+mon initial members = a
+public addr = 127.0.0.1
+auth cluster required = none
+auth service required = none
+auth client required = none
+auth allow insecure global id reclaim = true
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd crush chooseleaf type = 0
+mon allow pool size one = true
+mon warn on pool no redundancy = false
+mon max pg per osd = 1000
+ms bind msgr2 = false
+run dir = $DIR/run
+admin socket = $DIR/run/\$name.asok
+pid file = $DIR/run/\$name.pid
+log file = $DIR/log/\$name.log
+keyring = $DIR/keyring
+[mon]
+mon data = $DIR/mon/\$cluster-\$id
+[osd]
+osd data = $DIR/osd/\$cluster-\$id
+osd objectstore = memstore
+memstore device bytes = 2147483648
+osd max object name len = 256
+osd max object namespace len = 64
+[client.rgw.a]
+rgw frontends = beast endpoint=127.0.0.1:7480
+rgw data = $DIR/rgw
+rgw dns name = 127.0.0.1
+CONF
+  ceph-authtool --create-keyring "$DIR/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
+  monmaptool --create --addv a "[v1:127.0.0.1:6789]" --fsid "$fsid" "$DIR/monmap" >/dev/null
+  mkdir -p "$DIR/mon/ceph-a"
+  ceph-mon -c "$CONF" --mkfs -i a --monmap "$DIR/monmap" --keyring "$DIR/keyring"
+  ceph-mon -c "$CONF" -i a
+  wait_for monitor 120 ceph -c "$CONF" --connect-timeout 2 mon stat
+
+  local osd
+  osd=$(ceph -c "$CONF" osd create)
+  mkdir -p "$DIR/osd/ceph-$osd"
+  ceph-osd -c "$CONF" -i "$osd" --mkfs >/dev/null 2>&1
+  ceph-osd -c "$CONF" -i "$osd"
+  wait_for "osd.$osd" 160 bash -c "ceph -c '$CONF' osd stat -f json | grep -q '\"num_up_osds\":1'"
+
+  radosgw -c "$CONF" -n client.rgw.a
+  wait_for gateway 240 curl -sf "$ENDPOINT"
+  radosgw-admin -c "$CONF" user create --uid=esd-test --display-name="esd test" \
+    --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null
+  echo "S3 endpoint $ENDPOINT  access key $ACCESS_KEY  secret key $SECRET_KEY"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) if curl -sf "$ENDPOINT" >/dev/null; then echo "up at $ENDPOINT"; else echo "down"; exit 1; fi ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
