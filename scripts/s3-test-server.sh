@@ -2,9 +2,10 @@
 # A throwaway single-node Ceph cluster with the RADOS Gateway (S3) on
 # 127.0.0.1:7480, for tests and for trying the S3 examples by hand.
 #
-#   scripts/s3-test-server.sh start   # prints the endpoint and credentials
+#   scripts/s3-test-server.sh start     # installs Ceph if needed, prints the endpoint and credentials
 #   scripts/s3-test-server.sh stop
 #   scripts/s3-test-server.sh status
+#   scripts/s3-test-server.sh install   # only the Debian packages (ceph-mon ceph-osd radosgw curl)
 #
 # One monitor, one OSD on memstore (data lives in RAM and is gone on stop),
 # no cephx between the daemons, and a gateway that checks SigV4 like AWS.
@@ -20,10 +21,24 @@ ACCESS_KEY=${ESD_S3_ACCESS_KEY:-esdtestaccesskey}
 SECRET_KEY=${ESD_S3_SECRET_KEY:-esdtestsecretkey0123456789abcdef}
 CONF=$DIR/ceph.conf
 
-need() {
-  for bin in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph-authtool ceph; do
-    command -v "$bin" >/dev/null || { echo "missing $bin: apt-get install -y ceph-mon ceph-osd radosgw" >&2; exit 1; }
+PACKAGES="ceph-mon ceph-osd radosgw curl"
+
+installed() {
+  for bin in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph-authtool ceph curl; do
+    command -v "$bin" >/dev/null || return 1
   done
+}
+
+install() {
+  installed && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "Ceph is missing: run 'apt-get install -y $PACKAGES' as root" >&2
+    exit 1
+  fi
+  echo "installing $PACKAGES from Debian (once, about a minute)" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+  installed
 }
 
 pids() {
@@ -62,7 +77,7 @@ wait_for() {
 }
 
 start() {
-  need
+  install
   stop
   mkdir -p "$DIR"/{mon,osd,rgw,run,log}
   local fsid
@@ -128,6 +143,7 @@ CONF
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  install) install ;;
   status) if curl -sf "$ENDPOINT" >/dev/null; then echo "up at $ENDPOINT"; else echo "down"; exit 1; fi ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac
