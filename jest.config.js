@@ -17,6 +17,12 @@ module.exports = {
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/package/**/*.test.ts', '<rootDir>/__tests__/examples/**/*.test.ts'] },
     {
       ...base,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/__tests__/browser/**/*.test.ts'],
+      globalSetup: '<rootDir>/__tests__/browser/global-setup.ts',
+    },
+    {
+      ...base,
       displayName: 's3',
       testMatch: ['<rootDir>/__tests__/s3/**/*.test.ts'],
       globalSetup: '<rootDir>/__tests__/s3/global-setup.ts',

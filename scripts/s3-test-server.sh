@@ -21,24 +21,9 @@ ACCESS_KEY=${ESD_S3_ACCESS_KEY:-esdtestaccesskey}
 SECRET_KEY=${ESD_S3_SECRET_KEY:-esdtestsecretkey0123456789abcdef}
 CONF=$DIR/ceph.conf
 
-PACKAGES="ceph-mon ceph-osd radosgw curl"
-
-installed() {
-  for bin in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph-authtool ceph curl; do
-    command -v "$bin" >/dev/null || return 1
-  done
-}
-
 install() {
-  installed && return 0
-  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "Ceph is missing: run 'apt-get install -y $PACKAGES' as root" >&2
-    exit 1
-  fi
-  echo "installing $PACKAGES from Debian (once, about a minute)" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
-  installed
+  "$(dirname "$0")/ensure-debian-packages.sh" ceph-mon:ceph-mon ceph-osd:ceph-osd radosgw:radosgw \
+    radosgw-admin:ceph-common monmaptool:ceph-base ceph-authtool:ceph-common ceph:ceph-common curl:curl
 }
 
 pids() {

@@ -135,7 +135,7 @@ describe('remaining error codes', () => {
   test('a file id over 1024 characters is 422 VALIDATION_ERROR', async () => {
     const res = await request(app()).get(`/files/${'x'.repeat(1025)}/download`);
     expect(res.status).toBe(422);
-    expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { parameter: 'fileId' } });
+    expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { parameter: 'fileId', reason: 'too_long' } });
   });
 
   test('an empty file id from a fileId hook is 400 FILE_ID_REQUIRED', async () => {

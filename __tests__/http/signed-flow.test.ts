@@ -117,11 +117,14 @@ describe('issueDownloadUrl', () => {
     expect(res.headers['content-disposition']).toBe('attachment; filename=page.html');
   });
 
-  test.each(['0', '-5', '86401', '1.5', 'abc', '', '1e3'])('expires_in=%s → 422 VALIDATION_ERROR', async (value) => {
+  test.each([
+    ['0', 'out_of_range'], ['86401', 'out_of_range'], ['-5', 'not_an_integer'], ['1.5', 'not_an_integer'],
+    ['abc', 'not_an_integer'], ['', 'not_an_integer'], ['1e3', 'not_an_integer'],
+  ])('expires_in=%s → 422 VALIDATION_ERROR (%s)', async (value, reason) => {
     const res = await issue(tenantApp(), `/orgs/acme/files/report/download-url?expires_in=${value}`);
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('VALIDATION_ERROR');
-    expect(res.body.error.details).toEqual({ parameter: 'expires_in', min: 1, max: 86400 });
+    expect(res.body.error.details).toEqual({ parameter: 'expires_in', in: 'query', reason, min: 1, max: 86400 });
   });
 
   test('repeated expires_in and a bad disposition are 422 too', async () => {

@@ -20,7 +20,7 @@ export function requestOrigin(req: Request): string {
   }
   // The host ends up in a URL handed to the client: refuse anything that is not a plain host[:port].
   if (host === undefined || !HOST_PATTERN.test(host)) {
-    throw new DownloadError('VALIDATION_ERROR', 'The request has no usable Host header.', { details: { parameter: 'Host' } });
+    throw new DownloadError('VALIDATION_ERROR', 'The request has no usable Host header.', { details: { parameter: 'Host', in: 'header', reason: 'invalid' } });
   }
   return `${req.protocol}://${host}`;
 }

@@ -25,11 +25,11 @@ export async function identify(req: Request, settings: Settings, context: Reques
   const fileId = settings.fileId(req);
   if (fileId === undefined || fileId === null || fileId === '') throw new DownloadError('FILE_ID_REQUIRED');
   if (typeof fileId !== 'string' && typeof fileId !== 'number') {
-    throw new DownloadError('VALIDATION_ERROR', 'The file id must be a string.', { details: { parameter: 'fileId' } });
+    throw new DownloadError('VALIDATION_ERROR', 'The file id must be a string.', { details: { parameter: 'fileId', reason: 'not_a_string' } });
   }
   const id = String(fileId);
   if (id.length > MAX_FILE_ID_LENGTH) {
-    throw new DownloadError('VALIDATION_ERROR', `The file id is longer than ${MAX_FILE_ID_LENGTH} characters.`, { details: { parameter: 'fileId' } });
+    throw new DownloadError('VALIDATION_ERROR', `The file id is longer than ${MAX_FILE_ID_LENGTH} characters.`, { details: { parameter: 'fileId', reason: 'too_long' } });
   }
   context.fileId = id;
   if (settings.tenant !== undefined) {

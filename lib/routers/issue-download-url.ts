@@ -67,7 +67,7 @@ function ensureBody(req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => {
     readJsonBody(req, res, (error?: unknown) => {
       if (error === undefined || error === null) resolve();
-      else reject(new DownloadError('VALIDATION_ERROR', 'The request body must be valid JSON.', { cause: error, details: { parameter: 'body' } }));
+      else reject(new DownloadError('VALIDATION_ERROR', 'The request body must be valid JSON.', { cause: error, details: { parameter: 'body', in: 'body', reason: 'invalid_json' } }));
     });
   });
 }
@@ -110,9 +110,7 @@ export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
   };
 
   const presignedUrl = async (target: DownloadableFile, expiresIn: number, disposition: Disposition) => {
-    const { url, expires } = await presignFile(settings, target, disposition, expiresIn);
-    // A reused presigned URL expires sooner than asked: report what the client really gets.
-    return { url, token: null, expires, expiresIn: Math.max(0, expires - Math.floor(Date.now() / 1000)) };
+    return { ...(await presignFile(settings, target, disposition, expiresIn)), token: null };
   };
 
   const handler = downloadRoute(settings, async (req, res, context) => {

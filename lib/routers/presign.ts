@@ -13,7 +13,12 @@ import type { DownloadableFile } from './access';
  * rules the engine applies, so a redirect never makes an unsafe type inline.
  * The URL comes only from the adapter, never from request input.
  */
-export async function presignFile(settings: Settings, target: DownloadableFile, disposition: Disposition, expiresIn: number): Promise<PresignedUrl> {
+/** A presigned URL, its expiry and its lifetime from now. */
+export interface PresignResult extends PresignedUrl {
+  expiresIn: number;
+}
+
+export async function presignFile(settings: Settings, target: DownloadableFile, disposition: Disposition, expiresIn: number): Promise<PresignResult> {
   const { storage } = settings;
   if (typeof storage.presign !== 'function') {
     throw new DownloadError('STORAGE_NOT_CONFIGURED', 'This storage cannot create presigned URLs.');
@@ -27,7 +32,7 @@ export async function presignFile(settings: Settings, target: DownloadableFile, 
   }
   const contentType = resolveContentType(file, key, stat);
   const safe = disposition === 'inline' && settings.isInlineSafe(contentType) ? 'inline' : 'attachment';
-  const requested = Math.floor(Date.now() / 1000) + expiresIn;
+  const now = Math.floor(Date.now() / 1000);
   let presigned: string | PresignedUrl;
   try {
     presigned = await storage.presign(key, {
@@ -38,5 +43,8 @@ export async function presignFile(settings: Settings, target: DownloadableFile, 
   } catch (error) {
     throw isDownloadError(error) ? error : new DownloadError('STORAGE_ERROR', undefined, { cause: error });
   }
-  return typeof presigned === 'string' ? { url: presigned, expires: requested } : presigned;
+  // A reused URL (`{ url, expires }`) expires sooner than asked: report what the client really gets.
+  return typeof presigned === 'string'
+    ? { url: presigned, expires: now + expiresIn, expiresIn }
+    : { ...presigned, expiresIn: Math.max(0, presigned.expires - now) };
 }

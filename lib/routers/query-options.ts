@@ -12,7 +12,7 @@ export function requestedLifetime(req: Request, fallback: number, max: number): 
   const value = raw !== null && INTEGER.test(raw) ? Number(raw) : Number.NaN;
   if (!(value >= 1 && value <= max)) {
     throw new DownloadError('VALIDATION_ERROR', `expires_in must be an integer number of seconds from 1 to ${max}.`, {
-      details: { parameter: 'expires_in', min: 1, max },
+      details: { parameter: 'expires_in', in: 'query', reason: Number.isNaN(value) ? 'not_an_integer' : 'out_of_range', min: 1, max },
     });
   }
   return value;
@@ -24,7 +24,7 @@ export function requestedDisposition(req: Request): Disposition | undefined {
   if (raw === undefined) return undefined;
   if (raw !== 'inline' && raw !== 'attachment') {
     throw new DownloadError('VALIDATION_ERROR', "disposition must be 'inline' or 'attachment'.", {
-      details: { parameter: 'disposition', allowed: ['inline', 'attachment'] },
+      details: { parameter: 'disposition', in: 'query', reason: 'not_allowed', allowed: ['inline', 'attachment'] },
     });
   }
   return raw;
