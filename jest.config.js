@@ -14,7 +14,13 @@ module.exports = {
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts', '<rootDir>/__tests__/storage/**/*.test.ts'] },
     { ...base, displayName: 'express5', testMatch: http, globals: { EXPRESS_MAJOR: 5 } },
     { ...base, displayName: 'express4', testMatch: http, globals: { EXPRESS_MAJOR: 4 }, moduleNameMapper: { '^express$': 'express4', '^express/(.*)$': 'express4/$1' } },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/package/**/*.test.ts', '<rootDir>/__tests__/examples/**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/__tests__/package/**/*.test.ts', '<rootDir>/__tests__/examples/**/*.test.ts'],
+      // Examples on S3 run in the s3 project, which starts the gateway.
+      testPathIgnorePatterns: ['\\.s3\\.test\\.ts$'],
+    },
     {
       ...base,
       displayName: 'browser',
@@ -24,7 +30,7 @@ module.exports = {
     {
       ...base,
       displayName: 's3',
-      testMatch: ['<rootDir>/__tests__/s3/**/*.test.ts'],
+      testMatch: ['<rootDir>/__tests__/s3/**/*.test.ts', '<rootDir>/__tests__/examples/**/*.s3.test.ts'],
       globalSetup: '<rootDir>/__tests__/s3/global-setup.ts',
       globalTeardown: '<rootDir>/__tests__/s3/global-teardown.ts',
     },

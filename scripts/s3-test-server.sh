@@ -3,6 +3,7 @@
 # 127.0.0.1:7480, for tests and for trying the S3 examples by hand.
 #
 #   scripts/s3-test-server.sh start     # installs Ceph if needed, prints the endpoint and credentials
+#   scripts/s3-test-server.sh ensure    # start unless one is already answering
 #   scripts/s3-test-server.sh stop
 #   scripts/s3-test-server.sh status
 #   scripts/s3-test-server.sh install   # only the Debian packages (ceph-mon ceph-osd radosgw curl)
@@ -129,6 +130,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   install) install ;;
+  ensure) if curl -sf "$ENDPOINT" >/dev/null; then echo "S3 endpoint $ENDPOINT (already running)"; else start; fi ;;
   status) if curl -sf "$ENDPOINT" >/dev/null; then echo "up at $ENDPOINT"; else echo "down"; exit 1; fi ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|ensure|stop|status|install" >&2; exit 2 ;;
 esac
