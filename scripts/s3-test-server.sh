@@ -47,7 +47,16 @@ stop() {
       sleep 0.1
     done
   fi
+  # Exited is not enough: the ports must be free before the next monitor binds.
+  for _ in $(seq 1 100); do
+    listening 6789 || listening 7480 || break
+    sleep 0.1
+  done
   rm -rf "$DIR"
+}
+
+listening() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 wait_for() {
@@ -112,10 +121,13 @@ CONF
   ceph-mon -c "$CONF" -i a
   wait_for monitor 120 ceph -c "$CONF" --connect-timeout 2 mon stat
 
-  local osd
-  osd=$(ceph -c "$CONF" osd create)
+  # The OSD's uuid is given on both sides: registered in the osdmap and used by
+  # mkfs. Left to chance, a mismatch makes the monitor answer "wrong fsid".
+  local osd osd_uuid
+  osd_uuid=$(cat /proc/sys/kernel/random/uuid)
+  osd=$(ceph -c "$CONF" osd create "$osd_uuid")
   mkdir -p "$DIR/osd/ceph-$osd"
-  ceph-osd -c "$CONF" -i "$osd" --mkfs >/dev/null 2>&1
+  ceph-osd -c "$CONF" -i "$osd" --mkfs --osd-uuid "$osd_uuid" >/dev/null 2>&1
   ceph-osd -c "$CONF" -i "$osd"
   wait_for "osd.$osd" 160 bash -c "ceph -c '$CONF' osd stat -f json | grep -q '\"num_up_osds\":1'"
 
