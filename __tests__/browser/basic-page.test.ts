@@ -52,7 +52,9 @@ test('the video plays and seeks to the middle with Range requests', async () => 
     });
   });
   expect(seeked).toBeCloseTo(4, 0);
-  expect(example.output()).toMatch(/^served clip 206 range \d+-\d+ \d+ bytes/m);
+  // Chromium always asks for media with Range (here `bytes=0-`, answered 206); a clip this small
+  // is then buffered whole, so the seek itself is served from that buffer.
+  await expect(example.waitFor(/^served clip 206 range 0-\d+ \d+ bytes/m)).resolves.toBeTruthy();
 });
 
 test('the download link saves the file with its name and exact bytes', async () => {
@@ -71,5 +73,5 @@ test('an expired link is a failed load', async () => {
     image.src = src;
   }), `${example.base}/files/report/content?token=${token}&expires=${expires}`);
   expect(result).toBe('error');
-  expect(example.output()).toMatch(/^denied report 401 TOKEN_INVALID$/m);
+  await expect(example.waitFor(/^denied report 401 TOKEN_INVALID$/m)).resolves.toBeTruthy();
 });

@@ -6,6 +6,8 @@ export interface RunningExample {
   base: string;
   /** Everything the server printed so far. */
   output(): string;
+  /** Resolves with the first match of `pattern` in the output, waiting for it to be printed (the log trails the response). */
+  waitFor(pattern: RegExp, ms?: number): Promise<RegExpExecArray>;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,15 @@ export async function startExample(name: string, env: Record<string, string> = {
   return {
     base: /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!,
     output: () => output,
+    waitFor: async (pattern, ms = 5000) => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const match = pattern.exec(output);
+        if (match !== null) return match;
+        if (Date.now() > deadline) throw new Error(`example ${name} never printed ${pattern}:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
     stop: () =>
       new Promise<void>((done) => {
         if (child.exitCode !== null) return done();
