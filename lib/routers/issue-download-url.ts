@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
 import { downloadFilename } from '../http/disposition';
 import { emitEvent } from '../http/events';
+import { queryOf } from '../http/query';
 import { requestOrigin } from '../http/origin';
 import { parsePath, parseSettings, type Settings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
@@ -118,8 +119,9 @@ export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
     let requested: Disposition | undefined;
     const target = await authorizedFile(req, settings, context, async () => {
       if (method === 'POST') await ensureBody(req, res);
-      expiresIn = requestedLifetime(req, fallbackLifetime, settings.maxExpiresIn);
-      requested = requestedDisposition(req);
+      const query = queryOf(req);
+      expiresIn = requestedLifetime(query, fallbackLifetime, settings.maxExpiresIn);
+      requested = requestedDisposition(query);
     });
     const disposition = requested ?? settings.disposition(target.file, req);
     const issued = mode === 'signed' ? await signedUrl(req, context, target, expiresIn, disposition) : await presignedUrl(target, expiresIn, disposition);

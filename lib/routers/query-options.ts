@@ -1,13 +1,12 @@
-import type { Request } from 'express';
 import { DownloadError } from '../errors';
-import { queryValue } from '../http/query';
+import { single } from '../http/query';
 import type { Disposition } from '../types';
 
 const INTEGER = /^[0-9]{1,9}$/;
 
 /** `?expires_in=`: an integer number of seconds from 1 to `max`, else 422. */
-export function requestedLifetime(req: Request, fallback: number, max: number): number {
-  const raw = queryValue(req, 'expires_in');
+export function requestedLifetime(query: URLSearchParams, fallback: number, max: number): number {
+  const raw = single(query, 'expires_in');
   if (raw === undefined) return Math.min(fallback, max);
   const value = raw !== null && INTEGER.test(raw) ? Number(raw) : Number.NaN;
   if (!(value >= 1 && value <= max)) {
@@ -19,8 +18,8 @@ export function requestedLifetime(req: Request, fallback: number, max: number): 
 }
 
 /** `?disposition=`: `inline` or `attachment`, else 422; absent is `undefined`. */
-export function requestedDisposition(req: Request): Disposition | undefined {
-  const raw = queryValue(req, 'disposition');
+export function requestedDisposition(query: URLSearchParams): Disposition | undefined {
+  const raw = single(query, 'disposition');
   if (raw === undefined) return undefined;
   if (raw !== 'inline' && raw !== 'attachment') {
     throw new DownloadError('VALIDATION_ERROR', "disposition must be 'inline' or 'attachment'.", {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { emitEvent } from '../http/events';
+import { queryOf } from '../http/query';
 import { parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
 import type { Disposition } from '../types';
@@ -33,8 +34,9 @@ export function redirectToPresigned(options: RedirectToPresignedOptions): Router
       let expiresIn = 0;
       let requested: Disposition | undefined;
       const target = await authorizedFile(req, settings, context, () => {
-        expiresIn = requestedLifetime(req, fallbackLifetime, settings.maxExpiresIn);
-        requested = requestedDisposition(req);
+        const query = queryOf(req);
+      expiresIn = requestedLifetime(query, fallbackLifetime, settings.maxExpiresIn);
+        requested = requestedDisposition(query);
       });
       const { url } = await presignFile(settings, target, requested ?? settings.disposition(target.file, req), expiresIn);
       res.writeHead(307, {

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Request } from 'express';
 import { DownloadError } from '../errors';
-import { queryValue } from '../http/query';
+import { queryOf, single } from '../http/query';
 import type { JsonFileBody } from '../http/serve-file';
 import { parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
@@ -24,8 +24,9 @@ const EXPIRES_PATTERN = /^[0-9]{1,12}$/;
 
 /** Missing, empty, repeated or malformed parameters get the same answer as a forged token: no oracle. */
 function tokenParameters(req: Request): { token: string; expires: number } {
-  const token = queryValue(req, 'token');
-  const expires = queryValue(req, 'expires');
+  const query = queryOf(req);
+  const token = single(query, 'token');
+  const expires = single(query, 'expires');
   if (typeof token !== 'string' || token === '' || typeof expires !== 'string' || !EXPIRES_PATTERN.test(expires)) {
     throw new DownloadError('TOKEN_INVALID', undefined, { cause: new Error('missing or malformed token / expires') });
   }
