@@ -59,13 +59,20 @@ listening() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-wait_for() {
-  local what=$1 tries=$2
-  shift 2
+try_for() {
+  local tries=$1
+  shift
   for _ in $(seq 1 "$tries"); do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.25
   done
+  return 1
+}
+
+wait_for() {
+  local what=$1 tries=$2
+  shift 2
+  try_for "$tries" "$@" && return 0
   echo "timed out waiting for $what; logs in $DIR/log" >&2
   tail -n 20 "$DIR"/log/*.log >&2 || true
   exit 1
@@ -106,6 +113,11 @@ mon data = $DIR/mon/\$cluster-\$id
 [osd]
 osd data = $DIR/osd/\$cluster-\$id
 osd objectstore = memstore
+# A booting OSD that sends its own CRUSH commands can race its monitor client
+# (the command goes out with a zero fsid and the monitor answers "wrong
+# fsid"); this script places the OSD in the CRUSH map itself instead.
+osd crush update on start = false
+osd class update on start = false
 memstore device bytes = 2147483648
 osd max object name len = 256
 osd max object namespace len = 64
@@ -122,14 +134,27 @@ CONF
   wait_for monitor 120 ceph -c "$CONF" --connect-timeout 2 mon stat
 
   # The OSD's uuid is given on both sides: registered in the osdmap and used by
-  # mkfs. Left to chance, a mismatch makes the monitor answer "wrong fsid".
-  local osd osd_uuid
+  # mkfs. A boot that still fails is retried.
+  local osd osd_uuid up=""
   osd_uuid=$(cat /proc/sys/kernel/random/uuid)
   osd=$(ceph -c "$CONF" osd create "$osd_uuid")
-  mkdir -p "$DIR/osd/ceph-$osd"
-  ceph-osd -c "$CONF" -i "$osd" --mkfs --osd-uuid "$osd_uuid" >/dev/null 2>&1
-  ceph-osd -c "$CONF" -i "$osd"
-  wait_for "osd.$osd" 160 bash -c "ceph -c '$CONF' osd stat -f json | grep -q '\"num_up_osds\":1'"
+  wait_for "osd.$osd in the osdmap" 40 bash -c "ceph -c '$CONF' osd ls | grep -qx '$osd'"
+  # Placed in the CRUSH map here rather than by the booting OSD (see the config).
+  ceph -c "$CONF" osd crush add "osd.$osd" 1.0 host=localhost root=default >/dev/null 2>&1
+  for _attempt in 1 2 3; do
+    rm -rf "$DIR/osd/ceph-$osd"
+    mkdir -p "$DIR/osd/ceph-$osd"
+    ceph-osd -c "$CONF" -i "$osd" --mkfs --osd-uuid "$osd_uuid" >/dev/null 2>&1
+    ceph-osd -c "$CONF" -i "$osd" 2>/dev/null || true
+    if try_for 80 bash -c "ceph -c '$CONF' osd stat -f json | grep -q '\"num_up_osds\":1'"; then
+      up=yes
+      break
+    fi
+    echo "osd.$osd did not come up, retrying" >&2
+    pkill -f -- "ceph-osd -c $CONF" || true
+    sleep 1
+  done
+  [ -n "$up" ] || { echo "osd.$osd did not come up; logs in $DIR/log" >&2; tail -n 20 "$DIR"/log/osd.*.log >&2; exit 1; }
 
   radosgw -c "$CONF" -n client.rgw.a
   wait_for gateway 240 curl -sf "$ENDPOINT"
