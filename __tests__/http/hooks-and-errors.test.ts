@@ -84,6 +84,23 @@ describe('formatError', () => {
     }
   });
 
+  test('an envelope that cannot be sent (unencodable body, invalid header) falls back to the default 500', async () => {
+    for (const formatError of [
+      () => ({ body: { id: BigInt(1) } }),
+      () => ({ body: {}, headers: { 'X-Bad': 'line\nbreak' } }),
+    ]) {
+      const res = await request(app({ formatError })).get('/files/missing/download');
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'Internal server error.', status: 500 } });
+    }
+  });
+
+  test('a headers hook returning an invalid header value is a clean 500', async () => {
+    const res = await request(app({ headers: () => ({ 'X-Bad': 'line\nbreak' }) })).get('/files/doc/download');
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe('INTERNAL_ERROR');
+  });
+
   test('receives the internal cause for logging while the body stays safe', async () => {
     let cause: unknown;
     const res = await request(app({ findFile: boom, formatError: (error) => { cause = error.cause; return { body: { message: error.message } }; } }))

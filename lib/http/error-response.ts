@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { DownloadError, toDownloadError } from '../errors';
-import type { ErrorResponse, HeaderMap } from '../options/types';
+import type { ErrorResponse } from '../options/types';
+import { sendBody } from './send-body';
 
 type FormatError = ((error: DownloadError, req: Request) => ErrorResponse) | undefined;
 
@@ -32,20 +33,26 @@ export function sendError(req: Request, res: Response, thrown: unknown, formatEr
     res.destroy();
     return error;
   }
-  const response = hostEnvelope(error, req, formatError);
+  try {
+    send(req, res, error, hostEnvelope(error, req, formatError));
+  } catch {
+    // The host's envelope could not be sent (a body JSON cannot encode, an invalid header):
+    // fall back to ours, and never let the failure escape into the process.
+    try {
+      send(req, res, error, defaultEnvelope(new DownloadError('INTERNAL_ERROR')));
+    } catch {
+      res.destroy();
+    }
+  }
+  return error;
+}
+
+function send(req: Request, res: Response, error: DownloadError, response: ErrorResponse): void {
   const { body } = response;
   const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const headers: HeaderMap = {
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    ...error.headers,
-  };
-  if (text !== undefined) {
-    headers['Content-Type'] = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
-    headers['Content-Length'] = Buffer.byteLength(text);
-  }
-  Object.assign(headers, response.headers);
-  res.writeHead(response.status ?? error.status, headers as Record<string, string | number | string[]>);
-  res.end(req.method === 'HEAD' ? undefined : text);
-  return error;
+  sendBody(
+    req, res, response.status ?? error.status, text,
+    { 'Cache-Control': 'no-store', ...error.headers, ...response.headers },
+    typeof body === 'string' ? 'text/plain; charset=utf-8' : undefined,
+  );
 }

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
 import { downloadFilename } from './disposition';
 import { openObject } from './read-storage';
+import { sendBody } from './send-body';
 import type { JsonFileBody, ObjectInfo, ServeFileInput } from './serve-file';
 
 const JSON_TYPE = 'application/json';
@@ -43,15 +44,6 @@ export async function sendJsonContent(req: Request, res: Response, input: ServeF
     size: data.length,
   };
   const shaped = input.formatResponse === undefined ? body : input.formatResponse(body, input.file, req);
-  const text = JSON.stringify(shaped);
-  res.writeHead(200, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': input.cacheControl,
-    'X-Content-Type-Options': 'nosniff',
-    Vary: 'Accept',
-    ...(input.headers as Record<string, string> | undefined),
-  });
-  res.end(req.method === 'HEAD' ? undefined : text);
-  input.onServed({ status: 200, bytes: req.method === 'HEAD' ? 0 : Buffer.byteLength(text), range: undefined, aborted: false });
+  const bytes = sendBody(req, res, 200, JSON.stringify(shaped), { 'Cache-Control': input.cacheControl, Vary: 'Accept', ...input.headers });
+  input.onServed({ status: 200, bytes, range: undefined, aborted: false });
 }

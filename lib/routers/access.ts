@@ -59,17 +59,21 @@ export function downloadable(file: FileRecord): DownloadableFile {
   return { file, key: file.key };
 }
 
-/** The authenticated routers' chain: authenticate → (before) → id & tenant → find → authorize → downloadable. */
-export async function authorizedFile(
+/**
+ * The authenticated routers' chain: authenticate → read the request's own
+ * input (`readInput`, so bad input is 422 only for an authenticated caller)
+ * → id & tenant → find → authorize → downloadable.
+ */
+export async function authorizedFile<Input = undefined>(
   req: Request,
   settings: Settings,
   context: RequestContext,
-  before?: () => Promise<void> | void,
-): Promise<DownloadableFile> {
+  readInput?: () => Input | Promise<Input>,
+): Promise<DownloadableFile & { input: Input }> {
   const principal = await authenticate(req, settings);
-  await before?.();
+  const input = (await readInput?.()) as Input;
   await identify(req, settings, context, principal);
   const file = await lookUp(req, settings, context);
   if ((await settings.authorize!(req, file, principal)) !== true) throw new DownloadError('ACCESS_DENIED');
-  return downloadable(file);
+  return { ...downloadable(file), input };
 }

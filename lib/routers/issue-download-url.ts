@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
 import { downloadFilename } from '../http/disposition';
 import { emitEvent } from '../http/events';
-import { queryOf } from '../http/query';
+import { sendBody } from '../http/send-body';
 import { requestOrigin } from '../http/origin';
 import { parsePath, parseSettings, type Settings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
@@ -11,7 +11,7 @@ import type { Disposition, FileRecord } from '../types';
 import { authorizedFile, type DownloadableFile } from './access';
 import { downloadRoute, type RequestContext } from './context';
 import { presignFile } from './presign';
-import { requestedDisposition, requestedLifetime } from './query-options';
+import { requestedLink } from './query-options';
 
 /** The default response body of {@link issueDownloadUrl}. */
 export interface IssuedUrlBody {
@@ -115,15 +115,12 @@ export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
   };
 
   const handler = downloadRoute(settings, async (req, res, context) => {
-    let expiresIn = 0;
-    let requested: Disposition | undefined;
     const target = await authorizedFile(req, settings, context, async () => {
       if (method === 'POST') await ensureBody(req, res);
-      const query = queryOf(req);
-      expiresIn = requestedLifetime(query, fallbackLifetime, settings.maxExpiresIn);
-      requested = requestedDisposition(query);
+      return requestedLink(req, fallbackLifetime, settings.maxExpiresIn);
     });
-    const disposition = requested ?? settings.disposition(target.file, req);
+    const { expiresIn } = target.input;
+    const disposition = target.input.disposition ?? settings.disposition(target.file, req);
     const issued = mode === 'signed' ? await signedUrl(req, context, target, expiresIn, disposition) : await presignedUrl(target, expiresIn, disposition);
     const body: IssuedUrlBody = {
       download_url: issued.url,
@@ -134,14 +131,8 @@ export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
       file_id: context.fileId!,
       filename: downloadFilename(target.file.filename, target.key) ?? null,
     };
-    const text = JSON.stringify(options.formatResponse === undefined ? body : options.formatResponse(body, target.file, req));
-    res.writeHead(200, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(text),
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
-    });
-    res.end(text);
+    const shaped = options.formatResponse === undefined ? body : options.formatResponse(body, target.file, req);
+    sendBody(req, res, 200, JSON.stringify(shaped), { 'Cache-Control': 'no-store' });
     emitEvent(settings.onEvent, { type: 'issued', req, fileId: context.fileId, tenant: context.tenant, mode, expires: issued.expires });
   });
 

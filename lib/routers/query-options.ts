@@ -1,11 +1,12 @@
 import { DownloadError } from '../errors';
-import { single } from '../http/query';
+import type { Request } from 'express';
+import { queryOf, single } from '../http/query';
 import type { Disposition } from '../types';
 
 const INTEGER = /^[0-9]{1,9}$/;
 
 /** `?expires_in=`: an integer number of seconds from 1 to `max`, else 422. */
-export function requestedLifetime(query: URLSearchParams, fallback: number, max: number): number {
+function requestedLifetime(query: URLSearchParams, fallback: number, max: number): number {
   const raw = single(query, 'expires_in');
   if (raw === undefined) return Math.min(fallback, max);
   const value = raw !== null && INTEGER.test(raw) ? Number(raw) : Number.NaN;
@@ -18,7 +19,7 @@ export function requestedLifetime(query: URLSearchParams, fallback: number, max:
 }
 
 /** `?disposition=`: `inline` or `attachment`, else 422; absent is `undefined`. */
-export function requestedDisposition(query: URLSearchParams): Disposition | undefined {
+function requestedDisposition(query: URLSearchParams): Disposition | undefined {
   const raw = single(query, 'disposition');
   if (raw === undefined) return undefined;
   if (raw !== 'inline' && raw !== 'attachment') {
@@ -27,4 +28,16 @@ export function requestedDisposition(query: URLSearchParams): Disposition | unde
     });
   }
   return raw;
+}
+
+/** What a caller asks of a link: its lifetime and disposition (absent: the router's default). */
+export interface LinkRequest {
+  expiresIn: number;
+  disposition: Disposition | undefined;
+}
+
+/** Reads `expires_in` and `disposition` from the query, both validated. */
+export function requestedLink(req: Request, fallbackLifetime: number, maxLifetime: number): LinkRequest {
+  const query = queryOf(req);
+  return { expiresIn: requestedLifetime(query, fallbackLifetime, maxLifetime), disposition: requestedDisposition(query) };
 }

@@ -1,13 +1,11 @@
 import { Router } from 'express';
 import { emitEvent } from '../http/events';
-import { queryOf } from '../http/query';
 import { parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
-import type { Disposition } from '../types';
 import { authorizedFile } from './access';
 import { downloadRoute } from './context';
 import { presignFile } from './presign';
-import { requestedDisposition, requestedLifetime } from './query-options';
+import { requestedLink } from './query-options';
 
 /** Options of {@link redirectToPresigned}. */
 export interface RedirectToPresignedOptions extends SharedOptions {
@@ -31,14 +29,9 @@ export function redirectToPresigned(options: RedirectToPresignedOptions): Router
   router.get(
     path,
     downloadRoute(settings, async (req, res, context) => {
-      let expiresIn = 0;
-      let requested: Disposition | undefined;
-      const target = await authorizedFile(req, settings, context, () => {
-        const query = queryOf(req);
-      expiresIn = requestedLifetime(query, fallbackLifetime, settings.maxExpiresIn);
-        requested = requestedDisposition(query);
-      });
-      const { url } = await presignFile(settings, target, requested ?? settings.disposition(target.file, req), expiresIn);
+      const target = await authorizedFile(req, settings, context, () => requestedLink(req, fallbackLifetime, settings.maxExpiresIn));
+      const { expiresIn, disposition } = target.input;
+      const { url } = await presignFile(settings, target, disposition ?? settings.disposition(target.file, req), expiresIn);
       res.writeHead(307, {
         Location: url,
         'Cache-Control': 'no-store',
