@@ -9,6 +9,7 @@ for pair in "$@"; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair##*:}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "missing Debian packages: run 'apt-get install -y ${missing[*]}' as root" >&2
