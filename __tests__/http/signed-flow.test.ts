@@ -152,11 +152,9 @@ describe('issueDownloadUrl', () => {
   });
 
   test('X-Forwarded-Host and -Proto count only behind a trusted proxy', async () => {
-    const untrusted = tenantApp();
-    const plain = await issue(untrusted, '/orgs/acme/files/report/download-url')
-      .then(() => request(untrusted).get('/orgs/acme/files/report/download-url').set('X-API-Key', 'acme-key')
-        .set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-Proto', 'https'));
-    expect(new URL(plain.body.download_url).host).not.toBe('evil.example');
+    const plain = await request(tenantApp()).get('/orgs/acme/files/report/download-url').set('X-API-Key', 'acme-key')
+      .set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-Proto', 'https');
+    expect(new URL(plain.body.download_url).origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const trusted = tenantApp();
     trusted.set('trust proxy', 'loopback');
     const proxied = await request(trusted).get('/orgs/acme/files/report/download-url').set('X-API-Key', 'acme-key')

@@ -119,7 +119,8 @@ export async function serveFile(req: Request, res: Response, input: ServeFileInp
     return;
   }
 
-  const decision = rangeStillValid(req.headers, info) ? decideRange(req.headers.range, info.size) : decideRange(undefined, info.size);
+  // A stale If-Range turns the request into a plain GET (the whole file).
+  const decision = decideRange(rangeStillValid(req.headers, info) ? req.headers.range : undefined, info.size);
   if (decision.kind === 'unsatisfiable') {
     throw new DownloadError('RANGE_NOT_SATISFIABLE', undefined, { headers: { 'Content-Range': `bytes */${info.size}` } });
   }

@@ -13,7 +13,7 @@ export const SHARED_KEYS = [
 ] as const;
 
 /** S3 refuses presigned URLs that live longer than this, and no token should outlive it either. */
-export const ABSOLUTE_MAX_EXPIRES_IN = 7 * 24 * 3600;
+const ABSOLUTE_MAX_EXPIRES_IN = 7 * 24 * 3600;
 
 /** Shared options after validation and defaults: what the routers run on. */
 export interface Settings extends Omit<SharedOptions, 'fileId' | 'disposition' | 'inlineTypes' | 'maxExpiresIn' | 'json'> {
