@@ -7,7 +7,7 @@ const base = {
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
-const http = ['<rootDir>/__tests__/http/**/*.test.ts'];
+const http = ['<rootDir>/__tests__/http/**/*.test.ts', '<rootDir>/__tests__/security/**/*.test.ts'];
 
 module.exports = {
   projects: [

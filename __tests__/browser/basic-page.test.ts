@@ -73,5 +73,5 @@ test('an expired link is a failed load', async () => {
     image.src = src;
   }), `${example.base}/files/report/content?token=${token}&expires=${expires}`);
   expect(result).toBe('error');
-  await expect(example.waitFor(/^denied report 401 TOKEN_INVALID$/m)).resolves.toBeTruthy();
+  await expect(example.waitFor(/^denied - 401 TOKEN_INVALID$/m)).resolves.toBeTruthy();
 });

@@ -20,12 +20,20 @@ function logEvent(event) {
   if (event.type === 'denied') console.log(`denied ${event.fileId ?? '-'} ${event.status} ${event.error.code}`);
 }
 
+/**
+ * A signed URL made outside a request (for the page and the printed curl
+ * commands). A token is bound to the path it is redeemed at, so `scope` is
+ * the signed route's path.
+ */
+export async function signedPath(signer, fileId, { disposition, expiresIn = 600 } = {}) {
+  const path = `/files/${encodeURIComponent(fileId)}/content`;
+  const { token, expires } = await signer.sign({ fileId, disposition, expiresIn, scope: path });
+  return `${path}?token=${token}&expires=${expires}`;
+}
+
 /** A page that loads everything through signed URLs, as a browser would. */
 async function demoPage(signer) {
-  const signed = async (fileId, disposition) => {
-    const { token, expires } = await signer.sign({ fileId, disposition, expiresIn: 600 });
-    return `/files/${fileId}/content?token=${token}&amp;expires=${expires}`;
-  };
+  const signed = async (fileId, disposition) => (await signedPath(signer, fileId, { disposition })).replace('&', '&amp;');
   return `<!doctype html>
 <html lang="en">
 <meta charset="utf-8">

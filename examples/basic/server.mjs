@@ -1,13 +1,12 @@
 // Starts the basic example and prints curl commands that work as printed.
-import { createApp } from './app.mjs';
+import { createApp, signedPath } from './app.mjs';
 import { exampleSecret, startExample } from '../shared/start.mjs';
 
 const apiKey = process.env.API_KEY ?? 'demo-key';
 const { app, signer } = createApp({ secret: await exampleSecret(), apiKey });
 
 startExample(app, async (base) => {
-  const { token, expires } = await signer.sign({ fileId: 'report', expiresIn: 3600 });
-  const signedUrl = `${base}/files/report/content?token=${token}&expires=${expires}`;
+  const signedUrl = `${base}${await signedPath(signer, 'report', { expiresIn: 3600 })}`;
   return `express-signed-downloads basic example (API key: ${apiKey})
 
 Open ${base}/ in a browser: an image, a seekable video and a download link, all on signed URLs.

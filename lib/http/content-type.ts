@@ -1,8 +1,8 @@
 import { contentType as mimeContentType, lookup } from 'mime-types';
-import type { StorageStat } from '../storage/types';
 import type { FileRecord } from '../types';
+import { parseMediaType, type MediaType } from './media-type';
 
-const FALLBACK = 'application/octet-stream';
+const FALLBACK: MediaType = { essence: 'application/octet-stream', value: 'application/octet-stream' };
 
 /**
  * Types a browser shows without running code. HTML, SVG, XML and scripts are
@@ -16,42 +16,63 @@ export const DEFAULT_INLINE_TYPES: readonly string[] = Object.freeze([
   'application/pdf', 'text/plain',
 ]);
 
-function fromName(name: string | undefined): string | undefined {
-  if (name === undefined) return undefined;
-  const type = lookup(name);
-  return type === false ? undefined : type;
+/**
+ * Types a browser may execute or render as an active document. A wildcard in
+ * `inlineTypes` never admits them; only naming one exactly does (issue 7, #11).
+ */
+const ACTIVE_TYPES = new Set([
+  'text/html', 'application/xhtml+xml', 'image/svg+xml', 'text/xml', 'application/xml', 'text/xsl',
+  'text/javascript', 'application/javascript', 'application/x-javascript', 'text/ecmascript', 'application/ecmascript',
+  'text/jscript', 'text/vbscript', 'text/x-component', 'text/x-scriptlet', 'application/hta',
+  'application/x-shockwave-flash', 'text/cache-manifest',
+]);
+
+/** True for types no wildcard may make inline: the list above, any XML (`+xml`), any multipart (x-mixed-replace renders HTML parts). */
+export function isActiveType(essence: string): boolean {
+  return ACTIVE_TYPES.has(essence) || essence.endsWith('+xml') || essence.endsWith('/xml') || essence.startsWith('multipart/');
 }
 
-/** The bare media type (`text/plain` of `Text/Plain; charset=utf-8`). */
-export function essence(contentType: string): string {
-  const semicolon = contentType.indexOf(';');
-  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+/** The type the engine settled on; `trusted` is false when a given type was malformed and replaced by octet-stream. */
+export interface ResolvedType extends MediaType {
+  trusted: boolean;
+}
+
+function byName(name: string | undefined): ResolvedType | undefined {
+  if (name === undefined) return undefined;
+  const type = lookup(name);
+  if (type === false) return undefined;
+  const parsed = parseMediaType(mimeContentType(type) || type);
+  return parsed === undefined ? undefined : { ...parsed, trusted: true };
+}
+
+/** A type someone declared (record or store): exactly one media type, or untrusted octet-stream. */
+function declared(value: string): ResolvedType {
+  const parsed = parseMediaType(value);
+  return parsed === undefined ? { ...FALLBACK, trusted: false } : { ...parsed, trusted: true };
 }
 
 /**
  * Content-Type by the documented order: record → filename → storage → key →
  * octet-stream. A type found by name gets a charset where mime-types has one.
+ * A declared type that is not exactly one media type does not fall through to
+ * the next source: it becomes octet-stream, always as an attachment.
  */
-export function resolveContentType(file: FileRecord, key: string, stat: StorageStat | null): string {
-  if (file.contentType) return file.contentType;
-  const byFilename = fromName(file.filename);
-  if (byFilename !== undefined) return mimeContentType(byFilename) || byFilename;
-  if (stat?.contentType) return stat.contentType;
-  const byKey = fromName(key);
-  return byKey === undefined ? FALLBACK : mimeContentType(byKey) || byKey;
+export function resolveContentType(file: FileRecord, key: string, storageType: string | undefined): ResolvedType {
+  if (file.contentType) return declared(file.contentType);
+  const fromFilename = byName(file.filename);
+  if (fromFilename !== undefined) return fromFilename;
+  if (storageType) return declared(storageType);
+  return byName(key) ?? { ...FALLBACK, trusted: true };
 }
 
-/** A matcher for `inlineTypes`: exact types, or `type/*` wildcards chosen by the host. */
-export function inlineMatcher(types: readonly string[]): (contentType: string) => boolean {
+/** A matcher for `inlineTypes`: exact types, or `type/*` wildcards chosen by the host (never matching an active type). */
+export function inlineMatcher(types: readonly string[]): (essence: string) => boolean {
   const exact = new Set<string>();
   const prefixes: string[] = [];
   for (const type of types) {
     const normal = type.trim().toLowerCase();
-    if (normal.endsWith('/*')) prefixes.push(normal.slice(0, -1));
+    if (normal.endsWith('/*')) prefixes.push(normal === '*/*' ? '' : normal.slice(0, -1));
     else exact.add(normal);
   }
-  return (contentType) => {
-    const bare = essence(contentType);
-    return exact.has(bare) || prefixes.some((prefix) => bare.startsWith(prefix));
-  };
+  return (essence) => exact.has(essence) || (!isActiveType(essence) && prefixes.some((prefix) => essence.startsWith(prefix)));
 }

@@ -1,6 +1,10 @@
 import { create as contentDisposition } from 'content-disposition';
 import type { Disposition } from '../types';
 
+// C0, DEL and C1 controls never belong in a file name shown to a user.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
 /**
  * A `Content-Disposition` value. The `content-disposition` package adds the
  * RFC 6266 / RFC 8187 `filename*` for non-ASCII names and an ASCII fallback,
@@ -10,10 +14,17 @@ export function dispositionHeader(type: Disposition, filename: string | undefine
   return filename === undefined || filename === '' ? type : contentDisposition(filename, { type });
 }
 
-/** The name a download gets: the record's filename, else the key's last segment. */
+/** The last segment of a path with either separator, without control characters. */
+function baseName(name: string): string {
+  return name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1).replace(CONTROL, '');
+}
+
+/**
+ * The name a download gets: the record's filename, else the key's last
+ * segment. Only the last segment of either is used (RFC 6266 §4.3: a
+ * recipient must not trust directory parts), without control characters.
+ */
 export function downloadFilename(filename: string | undefined, key: string | undefined): string | undefined {
-  if (filename !== undefined && filename !== '') return filename;
-  if (key === undefined) return undefined;
-  const last = key.slice(key.lastIndexOf('/') + 1);
-  return last === '' ? undefined : last;
+  const name = typeof filename === 'string' && filename !== '' ? baseName(filename) : key === undefined ? '' : baseName(key);
+  return name === '' || name === '.' || name === '..' ? undefined : name;
 }

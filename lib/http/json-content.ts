@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
-import { downloadFilename } from './disposition';
+import type { HeaderMap } from '../options/types';
 import { openObject } from './read-storage';
 import { sendBody } from './send-body';
-import type { JsonFileBody, ObjectInfo, ServeFileInput } from './serve-file';
+import type { JsonFileBody, JsonMode, ObjectInfo, ServeFileInput } from './types';
 
 const JSON_TYPE = 'application/json';
 
@@ -14,36 +14,54 @@ export function wantsJson(req: Request, contentType: string): boolean {
   return req.accepts([contentType, JSON_TYPE]) === JSON_TYPE;
 }
 
-async function readAll(source: NodeJS.ReadableStream, maxBytes: number): Promise<Buffer> {
+async function readAll(source: NodeJS.ReadableStream, size: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of source) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     total += buffer.length;
-    // The stat said it fits; a store that returns more is cut off rather than trusted.
-    if (total > maxBytes) {
+    // The stat said how much there is; a store that returns more is cut off rather than trusted.
+    if (total > size) {
       (source as { destroy?: () => void }).destroy?.();
-      throw new DownloadError('JSON_TOO_LARGE');
+      throw new DownloadError('STORAGE_ERROR', undefined, { cause: new Error(`storage returned more than the ${size} bytes it announced`) });
     }
     chunks.push(buffer);
   }
+  if (total < size) throw new DownloadError('STORAGE_ERROR', undefined, { cause: new Error(`storage returned ${total} of ${size} bytes`) });
   return Buffer.concat(chunks, total);
 }
 
-/** Answers with the whole file as base64 in JSON, refusing files over `maxBytes` before reading them. */
-export async function sendJsonContent(req: Request, res: Response, input: ServeFileInput, info: ObjectInfo): Promise<void> {
-  const { maxBytes } = input.json as { maxBytes: number };
-  if (info.size > maxBytes) {
-    throw new DownloadError('JSON_TOO_LARGE', `This file is larger than ${maxBytes} bytes and cannot be returned as JSON.`);
+/**
+ * Answers with the whole file as base64 in JSON, refusing files over
+ * `maxBytes` before reading them. HEAD answers with the headers only and
+ * never reads (its length would need the encoding). Reads wait for room in
+ * the router's byte budget.
+ */
+export async function sendJsonContent(req: Request, res: Response, input: ServeFileInput, info: ObjectInfo, json: JsonMode, headers: HeaderMap): Promise<void> {
+  if (info.size > json.maxBytes) {
+    throw new DownloadError('JSON_TOO_LARGE', `This file is larger than ${json.maxBytes} bytes and cannot be returned as JSON.`);
   }
-  const data = await readAll(await openObject(input.storage, input.key), maxBytes);
-  const body: JsonFileBody = {
-    contentType: info.contentType,
-    data: data.toString('base64'),
-    filename: downloadFilename(input.file.filename, input.key),
-    size: data.length,
-  };
-  const shaped = input.formatResponse === undefined ? body : input.formatResponse(body, input.file, req);
-  const bytes = sendBody(req, res, 200, JSON.stringify(shaped), { 'Cache-Control': input.cacheControl, Vary: 'Accept', ...input.headers });
+  if (req.method === 'HEAD') {
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', ...headers } as Record<string, string>);
+    res.end();
+    input.onServed({ status: 200, bytes: 0, range: undefined, aborted: false });
+    return;
+  }
+  const release = await json.budget.acquire(info.size);
+  let text: string;
+  try {
+    const data = info.size === 0 ? Buffer.alloc(0) : await readAll(await openObject(input.storage, input.key, { start: 0, end: info.size - 1 }), info.size);
+    const body: JsonFileBody = {
+      contentType: info.representation.contentType,
+      data: data.toString('base64'),
+      filename: info.representation.filename,
+      size: data.length,
+    };
+    const shaped = input.formatResponse === undefined ? body : await input.formatResponse(body, input.file, req);
+    text = JSON.stringify(shaped);
+  } finally {
+    release();
+  }
+  const bytes = sendBody(req, res, 200, text, headers);
   input.onServed({ status: 200, bytes, range: undefined, aborted: false });
 }

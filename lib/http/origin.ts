@@ -3,13 +3,19 @@ import { DownloadError } from '../errors';
 
 type TrustFn = (address: string | undefined, hop: number) => boolean;
 
-const HOST_PATTERN = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/;
+const HOST_PATTERN = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?$/;
+
+function invalidHeader(parameter: string): DownloadError {
+  return new DownloadError('VALIDATION_ERROR', `The request has no usable ${parameter} header.`, { details: { parameter, in: 'header', reason: 'invalid' } });
+}
 
 /**
  * `protocol://host` of the request as the client saw it. `X-Forwarded-Host`
- * counts only when the app's `trust proxy` setting trusts the peer, exactly
- * as Express 5's `req.host` decides (Express 4's `req.host` drops the port,
- * so neither version's getter can be used for both).
+ * and `X-Forwarded-Proto` count only when the app's `trust proxy` setting
+ * trusts the peer, exactly as Express 5's `req.host` and `req.protocol`
+ * decide (Express 4's `req.host` drops the port, so neither version's getter
+ * can be used for both). Both end up in a URL handed to the client, so
+ * anything but a plain `host[:port]` and `http`/`https` is 422 (issue 7, #9).
  */
 export function requestOrigin(req: Request): string {
   const trust = req.app.get('trust proxy fn') as TrustFn | undefined;
@@ -18,9 +24,9 @@ export function requestOrigin(req: Request): string {
   if (typeof forwarded === 'string' && forwarded !== '' && trust?.(req.socket.remoteAddress, 0) === true) {
     host = forwarded.split(',')[0]!.trim();
   }
-  // The host ends up in a URL handed to the client: refuse anything that is not a plain host[:port].
-  if (host === undefined || !HOST_PATTERN.test(host)) {
-    throw new DownloadError('VALIDATION_ERROR', 'The request has no usable Host header.', { details: { parameter: 'Host', in: 'header', reason: 'invalid' } });
-  }
-  return `${req.protocol}://${host}`;
+  const match = host === undefined ? null : HOST_PATTERN.exec(host);
+  if (match === null || (match[1] !== undefined && Number(match[1]) > 65535)) throw invalidHeader('Host');
+  const protocol = req.protocol;
+  if (protocol !== 'http' && protocol !== 'https') throw invalidHeader('X-Forwarded-Proto');
+  return `${protocol}://${host}`;
 }

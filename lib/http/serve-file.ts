@@ -1,72 +1,47 @@
-import { pipeline } from 'node:stream';
 import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
-import type { HeaderMap, ServedEvent } from '../options/types';
-import type { ByteRange, StorageAdapter, StorageStat } from '../storage/types';
-import type { Disposition, FileRecord } from '../types';
-import { evaluatePreconditions, rangeStillValid, type Validators } from './conditional';
-import { resolveContentType } from './content-type';
-import { dispositionHeader, downloadFilename } from './disposition';
+import type { HeaderMap } from '../options/types';
+import type { ByteRange, StorageStat } from '../storage/types';
+import { checkHeaders } from './check-headers';
+import { evaluatePreconditions, rangeStillValid } from './conditional';
+import { sendJsonContent, wantsJson } from './json-content';
 import { decideRange } from './range';
 import { openObject, statObject } from './read-storage';
-import { sendJsonContent, wantsJson } from './json-content';
+import { represent } from './representation';
+import { sendExactly } from './send-exactly';
+import type { ObjectInfo, ServeFileInput } from './types';
 
-/** Everything the engine needs to answer for one file. */
-export interface ServeFileInput {
-  file: FileRecord;
-  key: string;
-  storage: StorageAdapter;
-  /** The disposition asked for; the engine downgrades unsafe inline types to attachment. */
-  disposition: Disposition;
-  isInlineSafe: (contentType: string) => boolean;
-  cacheControl: string;
-  /** Host headers (from the `headers` hook); applied last. */
-  headers: HeaderMap | undefined;
-  json: false | { maxBytes: number };
-  formatResponse: ((body: JsonFileBody, file: FileRecord, req: Request) => unknown) | undefined;
-  /** Called once when the response is over, successful or not. */
-  onServed: (outcome: Pick<ServedEvent, 'status' | 'bytes' | 'range' | 'aborted'>) => void;
-}
-
-/** The default JSON-mode body. */
-export interface JsonFileBody {
-  contentType: string;
-  /** Base64 of the whole file. */
-  data: string;
-  filename: string | undefined;
-  size: number;
-}
-
-/** What the engine knows about the object after the record and, if needed, `storage.stat`. */
-export interface ObjectInfo extends Validators {
-  size: number;
-  contentType: string;
-}
+export type { JsonFileBody, ServeFileInput } from './types';
 
 /** A record that carries its size and a validator spares the per-request stat round trip. */
-async function describeObject(file: FileRecord, key: string, storage: StorageAdapter): Promise<ObjectInfo> {
+async function describeObject(input: ServeFileInput): Promise<ObjectInfo> {
+  const { known, key } = input;
   let stat: StorageStat | null = null;
-  if (file.size === undefined || (file.etag === undefined && file.lastModified === undefined)) {
-    stat = await statObject(storage, key);
+  if (known.size === undefined || (known.etag === undefined && known.lastModified === undefined)) {
+    stat = await statObject(input.storage, key);
     if (stat === null) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`storage has no object ${key}`) });
   }
   return {
-    size: file.size ?? stat!.size,
-    etag: file.etag ?? stat?.etag,
-    lastModified: file.lastModified ?? stat?.lastModified,
-    contentType: resolveContentType(file, key, stat),
+    size: known.size ?? stat!.size,
+    etag: known.etag ?? stat?.etag,
+    lastModified: known.lastModified ?? stat?.lastModified,
+    representation: represent(input.file, key, stat?.contentType, input.disposition, input.isInlineSafe),
   };
 }
 
 function representationHeaders(input: ServeFileInput, info: ObjectInfo): HeaderMap {
-  const disposition = input.disposition === 'inline' && input.isInlineSafe(info.contentType) ? 'inline' : 'attachment';
+  const { representation } = info;
   const headers: HeaderMap = {
-    'Content-Type': info.contentType,
-    'Content-Disposition': dispositionHeader(disposition, downloadFilename(input.file.filename, input.key)),
+    'Content-Type': representation.contentType,
+    'Content-Disposition': representation.contentDisposition,
     'Accept-Ranges': 'bytes',
     'Cache-Control': input.cacheControl,
     'X-Content-Type-Options': 'nosniff',
   };
+  // A document opened from the app's origin runs in a sandbox: no script, no
+  // same-origin access, whatever slips past the type checks. Chromium refuses
+  // to render a sandboxed PDF, so an inline PDF goes without it.
+  if (!(representation.disposition === 'inline' && representation.essence === 'application/pdf')) headers['Content-Security-Policy'] = 'sandbox';
   if (info.etag !== undefined) headers.ETag = info.etag;
   if (info.lastModified !== undefined) headers['Last-Modified'] = info.lastModified.toUTCString();
   // The same URL answers bytes or JSON, so shared caches must key on Accept.
@@ -83,18 +58,6 @@ function notModifiedHeaders(headers: HeaderMap): HeaderMap {
   return kept;
 }
 
-function stream(res: Response, source: NodeJS.ReadableStream, input: ServeFileInput, status: number, range: ByteRange | undefined): void {
-  let bytes = 0;
-  source.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-  });
-  // pipeline destroys the source when the client disconnects and destroys the
-  // socket when the source fails, so a broken read is never a clean short body.
-  pipeline(source, res, (error) => {
-    input.onServed({ status, bytes, range, aborted: error !== undefined && error !== null });
-  });
-}
-
 /**
  * Serves one stored file with the HTTP semantics of `express.static`: type,
  * disposition, validators, conditional requests, single ranges, HEAD and
@@ -102,14 +65,17 @@ function stream(res: Response, source: NodeJS.ReadableStream, input: ServeFileIn
  * has been sent yet.
  */
 export async function serveFile(req: Request, res: Response, input: ServeFileInput): Promise<void> {
-  const info = await describeObject(input.file, input.key, input.storage);
+  const info = await describeObject(input);
 
-  if (input.json !== false && wantsJson(req, info.contentType)) {
-    await sendJsonContent(req, res, input, info);
+  if (input.json !== false && wantsJson(req, info.representation.contentType)) {
+    const headers: HeaderMap = { 'Cache-Control': input.cacheControl, Vary: 'Accept', 'X-Content-Type-Options': 'nosniff', ...input.headers };
+    checkHeaders(headers);
+    await sendJsonContent(req, res, input, info, input.json, headers);
     return;
   }
 
   const headers = { ...representationHeaders(input, info), ...input.headers };
+  checkHeaders(headers);
   const precondition = evaluatePreconditions(req.method, req.headers, info);
   if (precondition === 'failed') throw new DownloadError('PRECONDITION_FAILED');
   if (precondition === 'not-modified') {
@@ -126,17 +92,20 @@ export async function serveFile(req: Request, res: Response, input: ServeFileInp
   }
   const range = decision.kind === 'partial' ? decision.range : undefined;
   const status = range === undefined ? 200 : 206;
-  headers['Content-Length'] = range === undefined ? info.size : range.end - range.start + 1;
+  const length = range === undefined ? info.size : range.end - range.start + 1;
+  headers['Content-Length'] = length;
   if (range !== undefined) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${info.size}`;
 
-  if (req.method === 'HEAD') {
+  if (req.method === 'HEAD' || length === 0) {
     res.writeHead(status, headers as Record<string, string>);
     res.end();
     input.onServed({ status, bytes: 0, range, aborted: false });
     return;
   }
 
-  const source = await openObject(input.storage, input.key, range);
+  // Always an explicit range: a full read asks for exactly the announced bytes.
+  const wanted: ByteRange = range ?? { start: 0, end: info.size - 1 };
+  const source = await openObject(input.storage, input.key, wanted);
   res.writeHead(status, headers as Record<string, string>);
-  stream(res, source, input, status, range);
+  sendExactly(source, res, length, (outcome) => input.onServed({ status, range, ...outcome }));
 }

@@ -1,15 +1,17 @@
 import type { Request } from 'express';
+import { ByteBudget } from '../http/byte-budget';
 import { DEFAULT_INLINE_TYPES, inlineMatcher } from '../http/content-type';
+import type { JsonMode } from '../http/types';
 import type { StorageAdapter } from '../storage/types';
 import type { Signer } from '../tokens/signer';
 import type { Disposition, FileRecord } from '../types';
-import type { SharedOptions } from './types';
+import type { MaybePromise, SharedOptions } from './types';
 import { integerOption, optionalFunction, rejectUnknownKeys, requiredFunction } from './validate';
 
 /** The keys of {@link SharedOptions}, for unknown-key checks. */
 export const SHARED_KEYS = [
   'findFile', 'storage', 'authorize', 'authenticate', 'tenant', 'fileId', 'signer', 'expiresIn', 'maxExpiresIn',
-  'disposition', 'inlineTypes', 'headers', 'json', 'formatError', 'onEvent',
+  'disposition', 'inlineTypes', 'headers', 'json', 'formatError', 'onEvent', 'scope',
 ] as const;
 
 /** S3 refuses presigned URLs that live longer than this, and no token should outlive it either. */
@@ -20,9 +22,9 @@ export interface Settings extends Omit<SharedOptions, 'fileId' | 'disposition' |
   where: string;
   fileId: (req: Request) => unknown;
   maxExpiresIn: number;
-  disposition: (file: FileRecord, req: Request) => Disposition;
-  isInlineSafe: (contentType: string) => boolean;
-  json: false | { maxBytes: number };
+  disposition: (file: FileRecord, req: Request) => MaybePromise<Disposition>;
+  isInlineSafe: (essence: string) => boolean;
+  json: false | JsonMode;
 }
 
 /** What a router demands beyond the shared options. */
@@ -57,7 +59,7 @@ function parseDisposition(where: string, value: SharedOptions['disposition']): S
   return () => fixed;
 }
 
-function parseInlineTypes(where: string, value: unknown): (contentType: string) => boolean {
+function parseInlineTypes(where: string, value: unknown): (essence: string) => boolean {
   if (value === undefined) return inlineMatcher(DEFAULT_INLINE_TYPES);
   if (!Array.isArray(value) || value.some((type) => typeof type !== 'string' || !type.includes('/'))) {
     throw new TypeError(`${where}: \`inlineTypes\` must be an array of content types such as 'image/png' or 'video/*'.`);
@@ -65,13 +67,26 @@ function parseInlineTypes(where: string, value: unknown): (contentType: string) 
   return inlineMatcher(value);
 }
 
-function parseJson(where: string, value: unknown): false | { maxBytes: number } {
+/** Default bytes of files held for JSON encoding at once, per router (unless one file may be larger). */
+const DEFAULT_JSON_BUFFER = 8 * 1024 * 1024;
+
+function parseJson(where: string, value: unknown): false | JsonMode {
   if (value === undefined || value === false) return false;
-  const maxBytes = (value as { maxBytes?: unknown } | null)?.maxBytes;
+  const { maxBytes, maxBufferedBytes, ...rest } = (value ?? {}) as { maxBytes?: unknown; maxBufferedBytes?: unknown };
   if (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes) || maxBytes <= 0) {
     throw new TypeError(`${where}: \`json\` must be false or { maxBytes } with a positive integer (base64 answers are held in memory).`);
   }
-  return { maxBytes };
+  rejectUnknownKeys(`${where}: json`, rest, []);
+  const buffered = integerOption(where, 'json.maxBufferedBytes', maxBufferedBytes, Math.max(maxBytes, DEFAULT_JSON_BUFFER), maxBytes, Number.MAX_SAFE_INTEGER, 'bytes');
+  return { maxBytes, budget: new ByteBudget(buffered) };
+}
+
+function parseScope(where: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '' || value.length > 256 || value.startsWith('/')) {
+    throw new TypeError(`${where}: \`scope\` must be a name of 1 to 256 characters not starting with '/' (paths are what routers bind by default), e.g. 'documents'.`);
+  }
+  return value;
 }
 
 /**
@@ -103,6 +118,7 @@ export function parseSettings(where: string, options: SharedOptions, routerKeys:
     disposition: parseDisposition(where, options.disposition),
     isInlineSafe: parseInlineTypes(where, options.inlineTypes),
     json: parseJson(where, options.json),
+    scope: parseScope(where, options.scope),
   };
 }
 

@@ -77,7 +77,7 @@ export interface SharedOptions {
    */
   tenant?: (req: Request, principal: unknown) => MaybePromise<unknown>;
   /** Where the file id comes from (default `req.params.fileId`). */
-  fileId?: (req: Request) => unknown;
+  fileId?: (req: Request) => MaybePromise<unknown>;
   /** Signs and verifies tokens (from `createSigner`); required by `issueDownloadUrl` (signed mode) and `serveSignedDownload`. */
   signer?: Signer;
   /** Token / presign lifetime in seconds (default 3600 for URLs, 900 for redirects). */
@@ -85,15 +85,27 @@ export interface SharedOptions {
   /** Upper bound for `expiresIn` and the `expires_in` query (default 86400). */
   maxExpiresIn?: number;
   /** Default disposition of served files (default `'inline'`, forced to `attachment` outside `inlineTypes`). */
-  disposition?: Disposition | ((file: FileRecord, req: Request) => Disposition);
+  disposition?: Disposition | ((file: FileRecord, req: Request) => MaybePromise<Disposition>);
   /** Content types allowed inline; exact types or `type/*`. */
   inlineTypes?: readonly string[];
   /** Extra response headers for served files; they override defaults such as `Cache-Control`. */
   headers?: (file: FileRecord, req: Request) => MaybePromise<HeaderMap | undefined>;
-  /** `{ maxBytes }` answers `Accept: application/json` with base64 content; default `false`. */
-  json?: false | { maxBytes: number };
-  /** The host's error envelope. If it throws, the default envelope is sent with 500. */
-  formatError?: (error: DownloadError, req: Request) => ErrorResponse;
+  /**
+   * `{ maxBytes }` answers `Accept: application/json` with base64 content; default `false`.
+   * `maxBufferedBytes` bounds the bytes of files held for encoding at once
+   * (default 8 MiB, or `maxBytes` if larger); requests past it wait their turn.
+   */
+  json?: false | { maxBytes: number; maxBufferedBytes?: number };
+  /** The host's error envelope (may be async). If it throws or rejects, the default envelope is sent with 500. */
+  formatError?: (error: DownloadError, req: Request) => MaybePromise<ErrorResponse>;
   /** Audit / metrics hook; it must not throw (a throw is ignored). */
   onEvent?: (event: DownloadEvent) => void;
+  /**
+   * Where signed URLs may be redeemed. By default a token is bound to the
+   * path of the URL it was issued for, so it opens nothing through another
+   * router. Give two routers (or two `createDownloads`) the same scope name to
+   * let their tokens be redeemed at either on purpose, e.g. when the signed
+   * route is mounted apart from the issuer or behind a path-rewriting proxy.
+   */
+  scope?: string;
 }

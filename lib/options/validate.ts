@@ -42,10 +42,11 @@ export function requiredFunction(where: string, name: string, value: unknown, fi
 }
 
 /** Returns `value ?? fallback`, throwing unless it is an integer within [min, max]. */
-export function integerOption(where: string, name: string, value: unknown, fallback: number, min: number, max: number): number {
+export function integerOption(where: string, name: string, value: unknown, fallback: number, min: number, max: number, unit = 'seconds'): number {
   const resolved = value ?? fallback;
   if (typeof resolved !== 'number' || !Number.isInteger(resolved) || resolved < min || resolved > max) {
-    throw new RangeError(`${where}: \`${name}\` must be an integer from ${min} to ${max} (seconds unless noted), got ${String(resolved)}.`);
+    const got = typeof resolved === 'string' ? `the string ${JSON.stringify(resolved)} (pass a number)` : String(resolved);
+    throw new RangeError(`${where}: \`${name}\` must be an integer number of ${unit} from ${min} to ${max}, got ${got}.`);
   }
   return resolved;
 }

@@ -1,28 +1,35 @@
 import type { Request } from 'express';
 import { DownloadError } from '../errors';
 import type { Settings } from '../options/settings';
+import type { KnownMetadata } from '../http/types';
 import type { FileRecord } from '../types';
 import type { RequestContext } from './context';
+import { isLocked, knownMetadata } from './file-record';
 
 const MAX_FILE_ID_LENGTH = 1024;
 
-/** A record that passed every check, with its storage key. */
+/** A record that passed every check, with its storage key and the metadata it states. */
 export interface DownloadableFile {
   file: FileRecord;
   key: string;
+  known: KnownMetadata;
 }
 
-/** Runs `authenticate` when configured; a falsy principal is 401. */
+/**
+ * Runs `authenticate` when configured. Any falsy principal (`''`, `0`, `NaN`
+ * as well as `null`/`undefined`/`false`) is 401: `req.get('x-api-key') &&
+ * keys[...]` with an empty header must not authenticate (issue 7, #6).
+ */
 export async function authenticate(req: Request, settings: Settings): Promise<unknown> {
   if (settings.authenticate === undefined) return undefined;
-  const principal = await settings.authenticate(req);
-  if (principal === undefined || principal === null || principal === false) throw new DownloadError('UNAUTHENTICATED');
+  const principal: unknown = await settings.authenticate(req);
+  if (!principal) throw new DownloadError('UNAUTHENTICATED');
   return principal;
 }
 
 /** Reads the file id and the tenant into `context`. */
 export async function identify(req: Request, settings: Settings, context: RequestContext, principal: unknown): Promise<void> {
-  const fileId = settings.fileId(req);
+  const fileId = await settings.fileId(req);
   if (fileId === undefined || fileId === null || fileId === '') throw new DownloadError('FILE_ID_REQUIRED');
   if (typeof fileId !== 'string' && typeof fileId !== 'number') {
     throw new DownloadError('VALIDATION_ERROR', 'The file id must be a string.', { details: { parameter: 'fileId', reason: 'not_a_string' } });
@@ -54,9 +61,9 @@ export async function lookUp(req: Request, settings: Settings, context: RequestC
 
 /** Locked files and records without stored content cannot be downloaded. */
 export function downloadable(file: FileRecord): DownloadableFile {
-  if (file.locked === true) throw new DownloadError('FILE_LOCKED');
+  if (isLocked(file.locked)) throw new DownloadError('FILE_LOCKED');
   if (typeof file.key !== 'string' || file.key === '') throw new DownloadError('FILE_NOT_DOWNLOADABLE');
-  return { file, key: file.key };
+  return { file, key: file.key, known: knownMetadata(file) };
 }
 
 /**

@@ -19,9 +19,12 @@ export interface RequestContext {
 export function downloadRoute(settings: Settings, handle: (req: Request, res: Response, context: RequestContext) => Promise<void>): RequestHandler {
   return (req, res) => {
     const context: RequestContext = { fileId: undefined, tenant: undefined, started: performance.now() };
-    handle(req, res, context).catch((thrown: unknown) => {
-      const error = sendError(req, res, thrown, settings.formatError);
-      emitEvent(settings.onEvent, { type: 'denied', req, fileId: context.fileId, tenant: context.tenant, error, status: res.statusCode });
-    });
+    handle(req, res, context)
+      .catch(async (thrown: unknown) => {
+        const error = await sendError(req, res, thrown, settings.formatError);
+        emitEvent(settings.onEvent, { type: 'denied', req, fileId: context.fileId, tenant: context.tenant, error, status: res.statusCode });
+      })
+      // Last line of defence: nothing may reject into Express 4 or crash the process.
+      .catch(() => res.destroy());
   };
 }

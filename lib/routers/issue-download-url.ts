@@ -6,7 +6,7 @@ import { emitEvent } from '../http/events';
 import { sendBody } from '../http/send-body';
 import { requestOrigin } from '../http/origin';
 import { parsePath, parseSettings, type Settings } from '../options/settings';
-import type { SharedOptions } from '../options/types';
+import type { MaybePromise, SharedOptions } from '../options/types';
 import type { Disposition, FileRecord } from '../types';
 import { authorizedFile, type DownloadableFile } from './access';
 import { downloadRoute, type RequestContext } from './context';
@@ -38,9 +38,9 @@ export interface IssueDownloadUrlOptions extends SharedOptions {
   mode?: 'signed' | 'presigned';
   /** Origin (and optional path prefix) of the public URL, e.g. `https://files.example.com`; default: from the request. */
   publicBaseUrl?: string;
-  /** The signed route's URL for a file (absolute, or a path); `token` and `expires` are appended. */
-  downloadUrl?: (req: Request, file: FileRecord) => string;
-  /** Reshapes the response body. */
+  /** The signed route's URL for a file (absolute, or a path); `token` and `expires` are appended. May be async. */
+  downloadUrl?: (req: Request, file: FileRecord) => MaybePromise<string>;
+  /** Reshapes the response body. May be async. */
   formatResponse?: (body: IssuedUrlBody, file: FileRecord, req: Request) => unknown;
 }
 
@@ -102,9 +102,16 @@ export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
   const fallbackLifetime = settings.expiresIn ?? 3600;
 
   const signedUrl = async (req: Request, context: RequestContext, target: DownloadableFile, expiresIn: number, disposition: Disposition) => {
-    const { token, expires } = await settings.signer!.sign({ fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn });
-    const base = options.downloadUrl?.(req, target.file) ?? `${req.baseUrl}/${encodeURIComponent(context.fileId!)}/content`;
-    const url = new URL(/^[a-z][a-z0-9+.-]*:/i.test(base) ? base : `${publicBaseUrl ?? requestOrigin(req)}${base}`);
+    const base = options.downloadUrl === undefined
+      ? `${req.baseUrl}/${encodeURIComponent(context.fileId!)}/content`
+      : await options.downloadUrl(req, target.file);
+    if (typeof base !== 'string') throw new DownloadError('INTERNAL_ERROR', undefined, { cause: new TypeError(`downloadUrl returned ${typeof base}; expected a URL or a path`) });
+    const absolute = /^[a-z][a-z0-9+.-]*:/i.test(base);
+    // The token is bound to the path the signed route will see (the app's own
+    // path: before publicBaseUrl's prefix, which a proxy strips), unless a scope is set.
+    const scope = settings.scope ?? new URL(base, 'http://app.invalid').pathname;
+    const url = new URL(absolute ? base : `${publicBaseUrl ?? requestOrigin(req)}${base}`);
+    const { token, expires } = await settings.signer!.sign({ fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn, scope });
     url.searchParams.set('token', token);
     url.searchParams.set('expires', String(expires));
     return { url: url.href, token, expires, expiresIn };
@@ -120,7 +127,7 @@ export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
       return requestedLink(req, fallbackLifetime, settings.maxExpiresIn);
     });
     const { expiresIn } = target.input;
-    const disposition = target.input.disposition ?? settings.disposition(target.file, req);
+    const disposition = target.input.disposition ?? (await settings.disposition(target.file, req));
     const issued = mode === 'signed' ? await signedUrl(req, context, target, expiresIn, disposition) : await presignedUrl(target, expiresIn, disposition);
     const body: IssuedUrlBody = {
       download_url: issued.url,
@@ -131,7 +138,7 @@ export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
       file_id: context.fileId!,
       filename: downloadFilename(target.file.filename, target.key) ?? null,
     };
-    const shaped = options.formatResponse === undefined ? body : options.formatResponse(body, target.file, req);
+    const shaped = options.formatResponse === undefined ? body : await options.formatResponse(body, target.file, req);
     sendBody(req, res, 200, JSON.stringify(shaped), { 'Cache-Control': 'no-store' });
     emitEvent(settings.onEvent, { type: 'issued', req, fileId: context.fileId, tenant: context.tenant, mode, expires: issued.expires });
   });

@@ -31,7 +31,7 @@ export function redirectToPresigned(options: RedirectToPresignedOptions): Router
     downloadRoute(settings, async (req, res, context) => {
       const target = await authorizedFile(req, settings, context, () => requestedLink(req, fallbackLifetime, settings.maxExpiresIn));
       const { expiresIn, disposition } = target.input;
-      const { url } = await presignFile(settings, target, disposition ?? settings.disposition(target.file, req), expiresIn);
+      const { url } = await presignFile(settings, target, disposition ?? (await settings.disposition(target.file, req)), expiresIn);
       res.writeHead(307, {
         Location: url,
         'Cache-Control': 'no-store',

@@ -33,7 +33,7 @@ export function serveDownload(options: ServeDownloadOptions): Router {
       const target = await authorizedFile(req, settings, context);
       await serveRecord(req, res, settings, context, target, {
         signed: false,
-        disposition: settings.disposition(target.file, req),
+        disposition: await settings.disposition(target.file, req),
         cacheControl: 'private, no-cache',
         formatResponse: options.formatResponse,
       });

@@ -23,6 +23,7 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
   await serveFile(req, res, {
     file: target.file,
     key: target.key,
+    known: target.known,
     storage: settings.storage,
     disposition: mode.disposition,
     isInlineSafe: settings.isInlineSafe,

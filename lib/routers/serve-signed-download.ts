@@ -5,7 +5,7 @@ import { queryOf, single } from '../http/query';
 import type { JsonFileBody } from '../http/serve-file';
 import { parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
-import type { Signer } from '../tokens/signer';
+import { matchClaims, type Signer } from '../tokens/signer';
 import type { FileRecord } from '../types';
 import { downloadable, identify, lookUp } from './access';
 import { downloadRoute } from './context';
@@ -33,6 +33,12 @@ function tokenParameters(req: Request): { token: string; expires: number } {
   return { token, expires: Number(expires) };
 }
 
+/** The path the client asked for, as the app sees it: what a token is bound to by default. */
+function requestPath(req: Request): string {
+  const mark = req.originalUrl.indexOf('?');
+  return mark === -1 ? req.originalUrl : req.originalUrl.slice(0, mark);
+}
+
 /**
  * Serves a download URL made by `issueDownloadUrl`: no Authorization header,
  * the `token` and `expires` query parameters are the credential. Responses may
@@ -49,13 +55,15 @@ export function serveSignedDownload(options: ServeSignedDownloadOptions): Router
     path,
     downloadRoute(settings, async (req, res, context) => {
       const { token, expires } = tokenParameters(req);
+      // The token first: nothing of the host's (fileId, tenant, findFile) runs for a forged one.
+      const claims = await signer.verifySignature(token);
       await identify(req, settings, context, undefined);
-      const claims = await signer.verify(token, { fileId: context.fileId!, tenant: context.tenant, expires });
+      matchClaims(claims, { fileId: context.fileId!, tenant: context.tenant, expires, scope: settings.scope ?? requestPath(req) });
       const target = downloadable(await lookUp(req, settings, context));
       const remaining = Math.max(0, claims.expires - Math.floor(Date.now() / 1000));
       await serveRecord(req, res, settings, context, target, {
         signed: true,
-        disposition: claims.disposition ?? settings.disposition(target.file, req),
+        disposition: claims.disposition ?? (await settings.disposition(target.file, req)),
         cacheControl: `private, max-age=${remaining}`,
         headers: { 'Referrer-Policy': 'no-referrer' },
         formatResponse: options.formatResponse,

@@ -1,24 +1,47 @@
-import { constants, realpathSync, statSync } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import {
+  close, closeSync, constants, createReadStream, fstat, open, openSync, readlink, readlinkSync, realpath, realpathSync, stat, statSync, type Stats,
+} from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
+import { promisify } from 'node:util';
 import { DownloadError } from '../errors';
 import { rejectUnknownKeys } from '../options/validate';
 import { isSafeKey } from './keys';
 import type { ByteRange, StorageAdapter, StorageStat } from './types';
 
+const openFile = promisify(open);
+const fstatFile = promisify(fstat);
+const closeFile = promisify(close);
+const readLink = promisify(readlink);
+const realPath = promisify(realpath);
+const statPath = promisify(stat);
+
+/**
+ * O_NONBLOCK: opening a FIFO or a device must never wait (a FIFO once froze
+ * every thread-pool worker, issue 7 #7); what is not a regular file is then
+ * refused without a single read. O_NOFOLLOW: a symlink in the last position is
+ * resolved and checked explicitly instead of followed blindly.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
 /** Options of {@link fsStorage}. */
 export interface FsStorageOptions {
   /** Directory the keys are relative to; it must exist. Nothing outside it is ever read. */
   root: string;
+  /**
+   * Keys with a segment starting with `.` (`.env`, `.git/config`) are refused
+   * as missing (`'deny'`, the default, as `express.static` does), or served (`'allow'`).
+   */
+  dotfiles?: 'deny' | 'allow';
 }
 
 function notFound(key: string): DownloadError {
   return new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`no readable file for key ${JSON.stringify(key)}`) });
 }
 
+/** Errors that mean "there is no such regular file here" rather than "the disk failed". */
 function isMissing(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'EISDIR';
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'EISDIR' || code === 'ENAMETOOLONG' || code === 'ENXIO';
 }
 
 /** A strong validator in nginx's style: it changes whenever the size or the modification time does. */
@@ -26,16 +49,47 @@ export function fileEtag(size: number, mtimeMs: number): string {
   return `"${Math.floor(mtimeMs).toString(16)}-${size.toString(16)}"`;
 }
 
+function isInside(root: string, path: string): boolean {
+  const inside = relative(root, path);
+  return inside !== '' && inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside);
+}
+
+/** True when the kernel names open descriptors under /proc/self/fd (Linux): then the opened file itself is checked in one call. */
+function procFdWorks(root: string): boolean {
+  try {
+    const fd = openSync(root, 'r');
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === root;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** An open regular file inside root, and its stat from the descriptor. */
+interface OpenedFile {
+  fd: number;
+  stats: Stats;
+}
+
 /**
- * Local-disk storage. A key is resolved inside `root` and then checked again
- * after `realpath`, so neither `..` (plain or decoded by the host), absolute
- * keys, NUL bytes nor symlinks that point out of `root` can reach another file.
+ * Local-disk storage. Keys are checked before the disk is touched (no `..`,
+ * absolute keys, NUL bytes, dotfiles by default); then the descriptor that
+ * was actually opened is checked — a regular file whose real path lies inside
+ * `root` — so swapping a directory for a symlink between a check and the
+ * open gains nothing (issue 7 #4).
  */
 export function fsStorage(options: FsStorageOptions): StorageAdapter {
   if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
     throw new TypeError('fsStorage: pass { root } with the directory that holds the files.');
   }
-  rejectUnknownKeys('fsStorage', options, ['root']);
+  rejectUnknownKeys('fsStorage', options, ['root', 'dotfiles']);
+  if (options.dotfiles !== undefined && options.dotfiles !== 'deny' && options.dotfiles !== 'allow') {
+    throw new TypeError("fsStorage: `dotfiles` must be 'deny' (the default) or 'allow'.");
+  }
+  const allowDotfiles = options.dotfiles === 'allow';
   let root: string;
   try {
     root = realpathSync(options.root);
@@ -43,49 +97,66 @@ export function fsStorage(options: FsStorageOptions): StorageAdapter {
     throw new TypeError(`fsStorage: root ${JSON.stringify(options.root)} does not exist; create it or fix the path.`);
   }
   if (!statSync(root).isDirectory()) throw new TypeError(`fsStorage: root ${JSON.stringify(options.root)} is not a directory.`);
+  const viaProc = procFdWorks(root);
 
-  /** The real path of `key` inside root, or undefined when it is unsafe, missing or outside. */
-  async function locate(key: string): Promise<string | undefined> {
-    if (!isSafeKey(key)) return undefined;
-    let real: string;
+  /** Whether the open descriptor is the file at a real path inside root. */
+  async function containsOpened(fd: number, stats: Stats, path: string): Promise<boolean> {
+    if (viaProc) return isInside(root, await readLink(`/proc/self/fd/${fd}`));
+    // Elsewhere: the path, resolved now, must lie inside root and name the very file that was opened.
+    const real = await realPath(path);
+    if (!isInside(root, real)) return false;
+    const named = await statPath(real);
+    return named.dev === stats.dev && named.ino === stats.ino;
+  }
+
+  async function openInside(path: string): Promise<number | undefined> {
     try {
-      real = await realpath(join(root, key));
+      return await openFile(path, OPEN_FLAGS);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ELOOP') throw error;
+    }
+    // The last segment is a symlink: follow it only to a place inside root.
+    const real = await realPath(path);
+    return isInside(root, real) ? openFile(real, OPEN_FLAGS) : undefined;
+  }
+
+  /** Opens `key` and proves the descriptor is a regular file inside root; undefined when it is not. */
+  async function openChecked(key: string): Promise<OpenedFile | undefined> {
+    if (!isSafeKey(key) || (!allowDotfiles && key.split('/').some((segment) => segment.startsWith('.')))) return undefined;
+    const path = join(root, key);
+    let fd: number | undefined;
+    try {
+      fd = await openInside(path);
+      if (fd === undefined) return undefined;
+      const stats = await fstatFile(fd);
+      if (stats.isFile() && (await containsOpened(fd, stats, path))) {
+        const opened = { fd, stats };
+        fd = undefined;
+        return opened;
+      }
+      return undefined;
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
+    } finally {
+      if (fd !== undefined) await closeFile(fd).catch(() => undefined);
     }
-    const inside = relative(root, real);
-    if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) return undefined;
-    return real;
   }
 
   return {
     async stat(key: string): Promise<StorageStat | null> {
-      const real = await locate(key);
-      if (real === undefined) return null;
-      const info = await stat(real);
-      if (!info.isFile()) return null;
-      return { size: info.size, lastModified: info.mtime, etag: fileEtag(info.size, info.mtimeMs) };
+      const opened = await openChecked(key);
+      if (opened === undefined) return null;
+      await closeFile(opened.fd);
+      const { size, mtime, mtimeMs } = opened.stats;
+      return { size, lastModified: mtime, etag: fileEtag(size, mtimeMs) };
     },
 
     async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
-      const real = await locate(key);
-      if (real === undefined) throw notFound(key);
-      let handle;
-      try {
-        // O_NOFOLLOW: the path was just resolved; a symlink appearing there now is a swap, not a file.
-        handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
-      } catch (error) {
-        if (isMissing(error)) throw notFound(key);
-        throw error;
-      }
-      const info = await handle.stat();
-      if (!info.isFile()) {
-        await handle.close();
-        throw notFound(key);
-      }
+      const opened = await openChecked(key);
+      if (opened === undefined) throw notFound(key);
       // The stream owns the descriptor and closes it on end, error or destroy.
-      return handle.createReadStream(range === undefined ? {} : { start: range.start, end: range.end });
+      return createReadStream('', { fd: opened.fd, autoClose: true, ...(range === undefined ? {} : { start: range.start, end: range.end }) });
     },
   };
 }

@@ -28,6 +28,11 @@ export interface SignInput {
   fileId: string;
   tenant?: string;
   disposition?: Disposition;
+  /**
+   * Where the token may be redeemed: the signed route's path (what the
+   * routers bind by default) or a host-chosen scope name.
+   */
+  scope?: string;
   /** Lifetime in seconds (a positive integer). */
   expiresIn: number;
 }
@@ -44,6 +49,8 @@ export interface VerifyExpectation {
   tenant?: string;
   /** The `expires` query parameter; must equal the token's expiry when given. */
   expires?: number;
+  /** Where the token is being redeemed; must equal the token's scope (both absent counts as equal). */
+  scope?: string;
 }
 
 /** The verified content of a download token. */
@@ -51,6 +58,8 @@ export interface DownloadClaims {
   fileId: string;
   tenant?: string;
   disposition?: Disposition;
+  /** Where the token may be redeemed (see {@link SignInput.scope}). */
+  scope?: string;
   /** Unix seconds. */
   expires: number;
   issuedAt: number;
@@ -62,13 +71,48 @@ export interface Signer {
   /** False for a verify-only signer built from public keys. */
   readonly canSign: boolean;
   sign(input: SignInput): Promise<SignedToken>;
+  /** Verifies the token and that it binds exactly `expected`; throws `TOKEN_INVALID` otherwise. */
   verify(token: string, expected: VerifyExpectation): Promise<DownloadClaims>;
+  /**
+   * Verifies signature, purpose, algorithm, key and expiry only, and returns
+   * the claims for the caller to compare with {@link matchClaims}. The signed
+   * route uses it so that nothing of the host's runs before a token is known
+   * to be genuine.
+   */
+  verifySignature(token: string): Promise<DownloadClaims>;
 }
 
 interface TokenPayload extends JWTPayload {
   fid?: unknown;
   ten?: unknown;
   dis?: unknown;
+  scp?: unknown;
+}
+
+const MAX_TOKEN_LENGTH = 4096;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/**
+ * One token, one spelling. base64url decoders accept padding and ignore the
+ * unused low bits of the last character, so without this check one signature
+ * has several spellings and one link many URLs (issue 7). The header and
+ * payload are covered by the signature as text; the signature segment is not.
+ */
+function isCanonical(token: string): boolean {
+  if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) return false;
+  const signature = token.slice(token.lastIndexOf('.') + 1);
+  return Buffer.from(signature, 'base64url').toString('base64url') === signature;
+}
+
+/** Throws `TOKEN_INVALID` unless `claims` bind exactly what `expected` says; a mismatch is indistinguishable from a forgery. */
+export function matchClaims(claims: DownloadClaims, expected: VerifyExpectation): DownloadClaims {
+  if (claims.fileId !== expected.fileId) throw invalid(new Error('token is for another file'));
+  if (claims.tenant !== expected.tenant) throw invalid(new Error('token is for another tenant'));
+  if (expected.expires !== undefined && claims.expires !== expected.expires) throw invalid(new Error('expires does not match the token'));
+  if (claims.scope !== expected.scope) {
+    throw invalid(new Error(`token is for ${claims.scope === undefined ? 'no scope' : JSON.stringify(claims.scope)}, redeemed at ${JSON.stringify(expected.scope)}`));
+  }
+  return claims;
 }
 
 function resolveKeys(options: SignerOptions): ResolvedKey[] {
@@ -126,6 +170,37 @@ export function createSigner(options: SignerOptions): Signer {
     return key.verifyingKey();
   };
 
+  async function verifySignature(token: string): Promise<DownloadClaims> {
+    if (typeof token !== 'string' || !isCanonical(token)) throw invalid(new Error('missing, oversized or non-canonical token'));
+    let payload: TokenPayload;
+    let kid: string | undefined;
+    try {
+      const result = await jwtVerify<TokenPayload>(token, keyFor, {
+        algorithms,
+        audience: AUDIENCE,
+        typ: TOKEN_TYPE,
+        clockTolerance,
+        currentDate: new Date(now()),
+        requiredClaims: ['exp', 'iat', 'fid'],
+      });
+      payload = result.payload;
+      kid = result.protectedHeader.kid;
+    } catch (error) {
+      throw error instanceof DownloadError ? error : invalid(error);
+    }
+    const { fid, ten, dis, scp } = payload;
+    if (typeof fid !== 'string' || (ten !== undefined && typeof ten !== 'string') || (scp !== undefined && typeof scp !== 'string')) {
+      throw invalid(new Error('malformed binding claims'));
+    }
+    if (dis !== undefined && dis !== 'inline' && dis !== 'attachment') throw invalid(new Error('bad disposition claim'));
+    const claims: DownloadClaims = { fileId: fid, expires: payload.exp as number, issuedAt: payload.iat as number };
+    if (ten !== undefined) claims.tenant = ten;
+    if (dis !== undefined) claims.disposition = dis;
+    if (scp !== undefined) claims.scope = scp;
+    if (kid !== undefined) claims.kid = kid;
+    return claims;
+  }
+
   return {
     canSign: signingKey.canSign,
 
@@ -138,6 +213,7 @@ export function createSigner(options: SignerOptions): Signer {
       const payload: TokenPayload = { fid: input.fileId };
       if (input.tenant !== undefined) payload.ten = input.tenant;
       if (input.disposition !== undefined) payload.dis = input.disposition;
+      if (input.scope !== undefined) payload.scp = input.scope;
       const header: JWTHeaderParameters = { alg: signingKey.alg, typ: TOKEN_TYPE };
       if (signingKey.kid !== undefined) header.kid = signingKey.kid;
       const token = await new SignJWT(payload)
@@ -150,33 +226,9 @@ export function createSigner(options: SignerOptions): Signer {
     },
 
     async verify(token: string, expected: VerifyExpectation): Promise<DownloadClaims> {
-      if (typeof token !== 'string' || token === '') throw invalid(new Error('missing token'));
-      let payload: TokenPayload;
-      let kid: string | undefined;
-      try {
-        const result = await jwtVerify<TokenPayload>(token, keyFor, {
-          algorithms,
-          audience: AUDIENCE,
-          typ: TOKEN_TYPE,
-          clockTolerance,
-          currentDate: new Date(now()),
-          requiredClaims: ['exp', 'iat', 'fid'],
-        });
-        payload = result.payload;
-        kid = result.protectedHeader.kid;
-      } catch (error) {
-        throw error instanceof DownloadError ? error : invalid(error);
-      }
-      // Every binding is compared; a mismatch is indistinguishable from a forged token.
-      if (payload.fid !== expected.fileId) throw invalid(new Error('token is for another file'));
-      if (payload.ten !== expected.tenant) throw invalid(new Error('token is for another tenant'));
-      if (expected.expires !== undefined && payload.exp !== expected.expires) throw invalid(new Error('expires does not match the token'));
-      if (payload.dis !== undefined && payload.dis !== 'inline' && payload.dis !== 'attachment') throw invalid(new Error('bad disposition claim'));
-      const claims: DownloadClaims = { fileId: expected.fileId, expires: payload.exp as number, issuedAt: payload.iat as number };
-      if (expected.tenant !== undefined) claims.tenant = expected.tenant;
-      if (payload.dis !== undefined) claims.disposition = payload.dis;
-      if (kid !== undefined) claims.kid = kid;
-      return claims;
+      return matchClaims(await verifySignature(token), expected);
     },
+
+    verifySignature,
   };
 }

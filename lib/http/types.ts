@@ -1,0 +1,52 @@
+import type { Request } from 'express';
+import type { HeaderMap, ServedEvent } from '../options/types';
+import type { StorageAdapter } from '../storage/types';
+import type { Disposition, FileRecord } from '../types';
+import type { Validators } from './conditional';
+import type { Representation } from './representation';
+
+/** What a record states about its object, already checked (see `routers/file-record.ts`). */
+export interface KnownMetadata {
+  size?: number;
+  etag?: string;
+  lastModified?: Date;
+}
+
+/** Everything the engine needs to answer for one file. */
+export interface ServeFileInput {
+  file: FileRecord;
+  key: string;
+  known: KnownMetadata;
+  storage: StorageAdapter;
+  /** The disposition asked for; the engine downgrades unsafe inline types to attachment. */
+  disposition: Disposition;
+  isInlineSafe: (essence: string) => boolean;
+  cacheControl: string;
+  /** Host headers (from the `headers` hook); applied last. */
+  headers: HeaderMap | undefined;
+  json: false | JsonMode;
+  formatResponse: ((body: JsonFileBody, file: FileRecord, req: Request) => unknown) | undefined;
+  /** Called once when the response is over, successful or not. */
+  onServed: (outcome: Pick<ServedEvent, 'status' | 'bytes' | 'range' | 'aborted'>) => void;
+}
+
+/** JSON mode as the engine runs it: the size cap and the shared budget of bytes held for encoding. */
+export interface JsonMode {
+  maxBytes: number;
+  budget: { acquire(bytes: number): Promise<() => void> };
+}
+
+/** The default JSON-mode body. */
+export interface JsonFileBody {
+  contentType: string;
+  /** Base64 of the whole file. */
+  data: string;
+  filename: string | undefined;
+  size: number;
+}
+
+/** What the engine knows about the object after the record and, if needed, `storage.stat`. */
+export interface ObjectInfo extends Validators {
+  size: number;
+  representation: Representation;
+}
