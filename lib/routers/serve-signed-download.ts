@@ -20,7 +20,8 @@ export interface ServeSignedDownloadOptions extends SharedOptions {
   formatResponse?: (body: JsonFileBody, file: FileRecord, req: Request) => unknown;
 }
 
-const EXPIRES_PATTERN = /^[0-9]{1,12}$/;
+// No leading zeros, sign or spaces: `expires=0123` must not be a second spelling of `expires=123`.
+const EXPIRES_PATTERN = /^[1-9][0-9]{0,11}$/;
 
 /** Missing, empty, repeated or malformed parameters get the same answer as a forged token: no oracle. */
 function tokenParameters(req: Request): { token: string; expires: number } {
