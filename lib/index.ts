@@ -23,5 +23,8 @@ export type { FsStorageOptions } from './storage/fs-storage';
 export { memoryStorage, MemoryStorage } from './storage/memory-storage';
 export type { MemoryObjectOptions } from './storage/memory-storage';
 export { isSafeKey } from './storage/keys';
-export type { ByteRange, PresignedUrl, PresignOptions, StorageAdapter, StorageStat } from './storage/types';
+export type {
+  ByteRange, OpenOptions, PresignedUrl, PresignOptions, RangeHint, ReadAt, StorageAdapter, StorageStat, StoredObject,
+} from './storage/types';
+export type { OpenFileCacheOptions } from './storage/open-file-cache';
 export type { Disposition, FileRecord } from './types';

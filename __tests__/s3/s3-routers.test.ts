@@ -183,3 +183,45 @@ describe('aborted proxied downloads', () => {
     server.close();
   }, 60_000);
 });
+
+describe('proxy mode costs one request to the store', () => {
+  /** Counts the commands that reach the gateway through a dedicated client. */
+  function countingApp() {
+    const counting = testClient(8);
+    const sent: string[] = [];
+    counting.middlewareStack.add((next, context) => async (args) => {
+      sent.push(context.commandName ?? '?');
+      return next(args);
+    }, { step: 'initialize', name: 'countRequests' });
+    const server = app({ storage: s3Storage({ client: counting, bucket, prefix: 'acme/' }) });
+    return { server, sent, destroy: () => counting.destroy() };
+  }
+
+  test.each([
+    ['a full GET', {}, 200, ['GetObjectCommand']],
+    ['a Range', { Range: 'bytes=10-19' }, 206, ['GetObjectCommand']],
+    ['a suffix Range', { Range: 'bytes=-10' }, 206, ['GetObjectCommand']],
+    ['a HEAD', { method: 'HEAD' }, 200, ['HeadObjectCommand']],
+    ['an unsatisfiable Range (the size comes from a HEAD)', { Range: 'bytes=99999-' }, 416, ['GetObjectCommand', 'HeadObjectCommand']],
+  ] as const)('%s', async (_name, headers, status, expected) => {
+    const { server, sent, destroy } = countingApp();
+    const { method, ...rest } = headers as { method?: string; Range?: string };
+    const res = await (method === 'HEAD' ? request(server).head(`/files/${UUID}/download`) : request(server).get(`/files/${UUID}/download`))
+      .set(auth).set(rest).buffer(true).parse((r, done) => { const c: Buffer[] = []; r.on('data', (b: Buffer) => c.push(b)); r.on('end', () => done(null, Buffer.concat(c))); });
+    destroy();
+    expect(res.status).toBe(status);
+    if (status === 206) expect(Buffer.compare(res.body as Buffer, rest.Range === 'bytes=-10' ? png.subarray(-10) : png.subarray(10, 20))).toBe(0);
+    if (status === 200 && method !== 'HEAD') expect(Buffer.compare(res.body as Buffer, png)).toBe(0);
+    expect(sent).toEqual(expected);
+  });
+
+  test('a revalidation is answered 304 by the store itself, in one request', async () => {
+    const first = await request(app()).get(`/files/${UUID}/download`).set(auth);
+    const { server, sent, destroy } = countingApp();
+    const res = await request(server).get(`/files/${UUID}/download`).set(auth).set('If-None-Match', first.headers.etag!);
+    destroy();
+    expect(res.status).toBe(304);
+    expect(res.headers.etag).toBe(first.headers.etag);
+    expect(sent).toEqual(['GetObjectCommand']);
+  });
+});

@@ -12,6 +12,7 @@ import {
   createDownloads, fsStorage, memoryStorage, serveDownload, serveSignedDownload, issueDownloadUrl, redirectToPresigned,
   type FileRecord, type ServeDownloadOptions, type StorageAdapter, type SharedOptions,
 } from '../../lib';
+import { readRange } from '../../lib/http/open-object';
 import { appWith, binary, signer, tempFiles } from '../helpers/app';
 
 const files = tempFiles({
@@ -113,8 +114,16 @@ describe('2. a token is redeemable only where it was issued for', () => {
 });
 
 describe('3. a body never runs past its Content-Length', () => {
-  test('a stale record size sends exactly that many bytes', async () => {
+  test('a stale record size is overruled by the file actually opened, and its length is exact', async () => {
     const res = await request(fsApp({ n: { id: 'n', key: 'notes.txt', size: 5, etag: '"v1"' } })).get('/files/n/download').buffer(true).parse(binary);
+    expect(res.headers['content-length']).toBe('11');
+    expect((res.body as Buffer).toString()).toBe('hello notes');
+  });
+
+  test('with a stat + read adapter, a stale record size sends exactly that many bytes', async () => {
+    const storage: StorageAdapter = { stat: async () => ({ size: 11 }), read: async (_key, range) => Readable.from([Buffer.from('hello notes').subarray(range?.start ?? 0, (range?.end ?? 10) + 1)]) };
+    const app = appWith('/f', serveDownload({ storage, findFile: (id) => ({ id, key: 'k.txt', size: 5, etag: '"v1"' }), ...withAuth }));
+    const res = await request(app).get('/f/x/download').buffer(true).parse(binary);
     expect(res.headers['content-length']).toBe('5');
     expect((res.body as Buffer).toString()).toBe('hello');
   });
@@ -163,7 +172,8 @@ describe('4. fsStorage checks the descriptor it opened, not the path', () => {
   test('a directory swapped for a symlink out of root while serving never yields outside bytes', async () => {
     const outer = tempFiles({ 'root/d/file.txt': 'inside', 'outside/file.txt': 'OUTSIDE' });
     const root = join(outer.root, 'root');
-    const storage = fsStorage({ root });
+    // No open-file cache: every read must open through the swapped path.
+    const storage = fsStorage({ root, openFileCache: false });
     // The swap loop runs in its own thread so it interleaves with the adapter's system calls.
     const worker = new Worker(`
       const { renameSync, symlinkSync, unlinkSync } = require('node:fs');
@@ -179,10 +189,10 @@ describe('4. fsStorage checks the descriptor it opened, not the path', () => {
     try {
       for (let i = 0; i < 4000; i++) {
         try {
-          const stream = await storage.read('d/file.txt');
-          const chunks: Buffer[] = [];
-          for await (const chunk of stream) chunks.push(chunk as Buffer);
-          const text = Buffer.concat(chunks).toString();
+          const object = await storage.open!('d/file.txt', { body: true });
+          if (object === null) continue;
+          const text = (await readRange(object, { start: 0, end: object.size - 1 })).toString();
+          object.close();
           if (text === 'OUTSIDE') outside++;
           else if (text === 'inside') inside++;
         } catch {

@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
 import type { HeaderMap } from '../options/types';
-import { openObject } from './read-storage';
+import type { StoredObject } from '../storage/types';
+import { readRange } from './open-object';
 import { sendBody } from './send-body';
 import type { JsonFileBody, JsonMode, ObjectInfo, ServeFileInput } from './types';
 
@@ -14,30 +15,15 @@ export function wantsJson(req: Request, contentType: string): boolean {
   return req.accepts([contentType, JSON_TYPE]) === JSON_TYPE;
 }
 
-async function readAll(source: NodeJS.ReadableStream, size: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of source) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    total += buffer.length;
-    // The stat said how much there is; a store that returns more is cut off rather than trusted.
-    if (total > size) {
-      (source as { destroy?: () => void }).destroy?.();
-      throw new DownloadError('STORAGE_ERROR', undefined, { cause: new Error(`storage returned more than the ${size} bytes it announced`) });
-    }
-    chunks.push(buffer);
-  }
-  if (total < size) throw new DownloadError('STORAGE_ERROR', undefined, { cause: new Error(`storage returned ${total} of ${size} bytes`) });
-  return Buffer.concat(chunks, total);
-}
-
 /**
  * Answers with the whole file as base64 in JSON, refusing files over
  * `maxBytes` before reading them. HEAD answers with the headers only and
  * never reads (its length would need the encoding). Reads wait for room in
  * the router's byte budget.
  */
-export async function sendJsonContent(req: Request, res: Response, input: ServeFileInput, info: ObjectInfo, json: JsonMode, headers: HeaderMap): Promise<void> {
+export async function sendJsonContent(
+  req: Request, res: Response, input: ServeFileInput, info: ObjectInfo, json: JsonMode, headers: HeaderMap, object: StoredObject,
+): Promise<void> {
   if (info.size > json.maxBytes) {
     throw new DownloadError('JSON_TOO_LARGE', `This file is larger than ${json.maxBytes} bytes and cannot be returned as JSON.`);
   }
@@ -50,7 +36,7 @@ export async function sendJsonContent(req: Request, res: Response, input: ServeF
   const release = await json.budget.acquire(info.size);
   let text: string;
   try {
-    const data = info.size === 0 ? Buffer.alloc(0) : await readAll(await openObject(input.storage, input.key, { start: 0, end: info.size - 1 }), info.size);
+    const data = info.size === 0 ? Buffer.alloc(0) : await readRange(object, { start: 0, end: info.size - 1 });
     const body: JsonFileBody = {
       contentType: info.representation.contentType,
       data: data.toString('base64'),

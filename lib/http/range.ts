@@ -1,5 +1,5 @@
 import parseRange from 'range-parser';
-import type { ByteRange } from '../storage/types';
+import type { ByteRange, RangeHint } from '../storage/types';
 
 /** How a `Range` header is answered. */
 export type RangeDecision =
@@ -40,4 +40,21 @@ export function decideRange(header: string | undefined, size: number): RangeDeci
   if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return FULL;
   const { start, end } = ranges[0]!;
   return { kind: 'partial', range: { start, end } };
+}
+
+const SINGLE_SPEC = /^bytes=\s*([0-9]{0,15})-([0-9]{0,15})\s*$/i;
+
+/**
+ * The one range a header names, before the size is known, for stores that
+ * fetch eagerly; undefined for none, several or a malformed one (the engine
+ * still decides on the full header once it knows the size).
+ */
+export function rangeHint(header: string | undefined): RangeHint | undefined {
+  if (header === undefined) return undefined;
+  const match = SINGLE_SPEC.exec(header);
+  if (match === null) return undefined;
+  const [, first = '', last = ''] = match;
+  if (first === '') return last === '' || Number(last) === 0 ? undefined : { suffix: Number(last) };
+  if (last === '') return { start: Number(first) };
+  return Number(last) < Number(first) ? undefined : { start: Number(first), end: Number(last) };
 }

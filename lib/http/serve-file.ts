@@ -1,31 +1,52 @@
 import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
 import type { HeaderMap } from '../options/types';
-import type { ByteRange, StorageStat } from '../storage/types';
+import type { ByteRange, OpenOptions, StoredObject } from '../storage/types';
 import { checkHeaders } from './check-headers';
 import { evaluatePreconditions, rangeStillValid } from './conditional';
 import { sendJsonContent, wantsJson } from './json-content';
-import { decideRange } from './range';
-import { openObject, statObject } from './read-storage';
+import { openObject, readRange } from './open-object';
+import { decideRange, rangeHint } from './range';
 import { represent } from './representation';
 import { sendExactly } from './send-exactly';
+import { sendPositional } from './send-positional';
 import type { ObjectInfo, ServeFileInput } from './types';
 
 export type { JsonFileBody, ServeFileInput } from './types';
 
-/** A record that carries its size and a validator spares the per-request stat round trip. */
-async function describeObject(input: ServeFileInput): Promise<ObjectInfo> {
-  const { known, key } = input;
-  let stat: StorageStat | null = null;
-  if (known.size === undefined || (known.etag === undefined && known.lastModified === undefined)) {
-    stat = await statObject(input.storage, key);
-    if (stat === null) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`storage has no object ${key}`) });
+/**
+ * Bodies up to this size are read in one call and sent with one
+ * `res.end(buffer)`: no stream, no per-chunk bookkeeping (chosen by
+ * measurement, see the README's Performance section).
+ */
+export const SMALL_BODY = 64 * 1024;
+
+/** What the engine tells the store: enough to fetch only what this request can use. */
+function openOptions(req: Request, input: ServeFileInput): OpenOptions {
+  const { headers } = req;
+  const options: OpenOptions = { body: req.method !== 'HEAD', range: rangeHint(headers.range) };
+  // The store may answer 304 itself only when its validators are the ones served (the record
+  // states none) and nothing must be checked before (RFC 9110 §13.2.2).
+  const ownValidators = input.known.etag === undefined && input.known.lastModified === undefined;
+  if (ownValidators && headers['if-match'] === undefined && headers['if-unmodified-since'] === undefined) {
+    if (headers['if-none-match'] !== undefined) options.ifNoneMatch = headers['if-none-match'];
+    else if (headers['if-modified-since'] !== undefined) options.ifModifiedSince = headers['if-modified-since'];
   }
+  return options;
+}
+
+/**
+ * The size is the store's: it holds the bytes (a stale record size must not
+ * cut or pad a body). Validators the record states win, so a host can tie
+ * ETags to its own versions; the store's fill the rest.
+ */
+function describe(input: ServeFileInput, object: StoredObject): ObjectInfo {
+  const { known } = input;
   return {
-    size: known.size ?? stat!.size,
-    etag: known.etag ?? stat?.etag,
-    lastModified: known.lastModified ?? stat?.lastModified,
-    representation: represent(input.file, key, stat?.contentType, input.disposition, input.isInlineSafe),
+    size: object.size,
+    etag: known.etag ?? object.etag,
+    lastModified: known.lastModified ?? object.lastModified,
+    representation: represent(input.file, input.key, object.contentType, input.disposition, input.isInlineSafe),
   };
 }
 
@@ -58,31 +79,49 @@ function notModifiedHeaders(headers: HeaderMap): HeaderMap {
   return kept;
 }
 
+/** Headers only: HEAD, 304 and empty bodies. */
+function sendHeaders(res: Response, status: number, headers: HeaderMap): void {
+  res.writeHead(status, headers as Record<string, string>);
+  res.end();
+}
+
 /**
  * Serves one stored file with the HTTP semantics of `express.static`: type,
  * disposition, validators, conditional requests, single ranges, HEAD and
- * streaming. Throws a `DownloadError` when the answer is an error and nothing
- * has been sent yet.
+ * streaming, from one trip into storage. Throws a `DownloadError` when the
+ * answer is an error and nothing has been sent yet.
  */
 export async function serveFile(req: Request, res: Response, input: ServeFileInput): Promise<void> {
-  const info = await describeObject(input);
+  const object = await openObject(input.storage, input.key, openOptions(req, input), input.known);
+  if (object === null) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`storage has no object ${input.key}`) });
+  // The object is closed exactly once: here when nothing is streamed, else when the body ends.
+  let streaming = false;
+  try {
+    streaming = await answer(req, res, input, object);
+  } finally {
+    if (!streaming) object.close();
+  }
+}
+
+/** Answers for an open object; true when a body is streaming and will close the object itself. */
+async function answer(req: Request, res: Response, input: ServeFileInput, object: StoredObject): Promise<boolean> {
+  const info = describe(input, object);
 
   if (input.json !== false && wantsJson(req, info.representation.contentType)) {
     const headers: HeaderMap = { 'Cache-Control': input.cacheControl, Vary: 'Accept', 'X-Content-Type-Options': 'nosniff', ...input.headers };
     checkHeaders(headers);
-    await sendJsonContent(req, res, input, info, input.json, headers);
-    return;
+    await sendJsonContent(req, res, input, info, input.json, headers, object);
+    return false;
   }
 
   const headers = { ...representationHeaders(input, info), ...input.headers };
   checkHeaders(headers);
-  const precondition = evaluatePreconditions(req.method, req.headers, info);
+  const precondition = object.notModified === true ? 'not-modified' : evaluatePreconditions(req.method, req.headers, info);
   if (precondition === 'failed') throw new DownloadError('PRECONDITION_FAILED');
   if (precondition === 'not-modified') {
-    res.writeHead(304, notModifiedHeaders(headers) as Record<string, string>);
-    res.end();
+    sendHeaders(res, 304, notModifiedHeaders(headers));
     input.onServed({ status: 304, bytes: 0, range: undefined, aborted: false });
-    return;
+    return false;
   }
 
   // A stale If-Range turns the request into a plain GET (the whole file).
@@ -97,15 +136,31 @@ export async function serveFile(req: Request, res: Response, input: ServeFileInp
   if (range !== undefined) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${info.size}`;
 
   if (req.method === 'HEAD' || length === 0) {
-    res.writeHead(status, headers as Record<string, string>);
-    res.end();
+    sendHeaders(res, status, headers);
     input.onServed({ status, bytes: 0, range, aborted: false });
-    return;
+    return false;
   }
 
   // Always an explicit range: a full read asks for exactly the announced bytes.
   const wanted: ByteRange = range ?? { start: 0, end: info.size - 1 };
-  const source = await openObject(input.storage, input.key, wanted);
+  if (object.readAt !== undefined && length <= SMALL_BODY) {
+    const body = await readRange(object, wanted);
+    res.writeHead(status, headers as Record<string, string>);
+    res.end(body);
+    input.onServed({ status, bytes: length, range, aborted: false });
+    return false;
+  }
+  const done = (outcome: { bytes: number; aborted: boolean }) => {
+    object.close();
+    input.onServed({ status, range, ...outcome });
+  };
+  if (object.readAt !== undefined) {
+    res.writeHead(status, headers as Record<string, string>);
+    sendPositional(object.readAt, res, wanted, input.budget, done);
+    return true;
+  }
+  const source = await object.stream!(wanted);
   res.writeHead(status, headers as Record<string, string>);
-  sendExactly(source, res, length, (outcome) => input.onServed({ status, range, ...outcome }));
+  sendExactly(source, res, length, done);
+  return true;
 }

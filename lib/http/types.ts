@@ -4,6 +4,7 @@ import type { StorageAdapter } from '../storage/types';
 import type { Disposition, FileRecord } from '../types';
 import type { Validators } from './conditional';
 import type { Representation } from './representation';
+import type { TransferBudget } from './transfer-budget';
 
 /** What a record states about its object, already checked (see `routers/file-record.ts`). */
 export interface KnownMetadata {
@@ -25,6 +26,8 @@ export interface ServeFileInput {
   /** Host headers (from the `headers` hook); applied last. */
   headers: HeaderMap | undefined;
   json: false | JsonMode;
+  /** Memory for streaming bodies, shared with the other transfers in flight. */
+  budget: TransferBudget;
   formatResponse: ((body: JsonFileBody, file: FileRecord, req: Request) => unknown) | undefined;
   /** Called once when the response is over, successful or not. */
   onServed: (outcome: Pick<ServedEvent, 'status' | 'bytes' | 'range' | 'aborted'>) => void;
@@ -45,7 +48,7 @@ export interface JsonFileBody {
   size: number;
 }
 
-/** What the engine knows about the object after the record and, if needed, `storage.stat`. */
+/** What the engine knows about the object once it is open. */
 export interface ObjectInfo extends Validators {
   size: number;
   representation: Representation;

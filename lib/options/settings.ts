@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { ByteBudget } from '../http/byte-budget';
 import { DEFAULT_INLINE_TYPES, inlineMatcher } from '../http/content-type';
+import { sharedTransferBudget, TransferBudget } from '../http/transfer-budget';
 import type { JsonMode } from '../http/types';
 import type { StorageAdapter } from '../storage/types';
 import type { Signer } from '../tokens/signer';
@@ -11,20 +12,21 @@ import { integerOption, optionalFunction, rejectUnknownKeys, requiredFunction } 
 /** The keys of {@link SharedOptions}, for unknown-key checks. */
 export const SHARED_KEYS = [
   'findFile', 'storage', 'authorize', 'authenticate', 'tenant', 'fileId', 'signer', 'expiresIn', 'maxExpiresIn',
-  'disposition', 'inlineTypes', 'headers', 'json', 'formatError', 'onEvent', 'scope',
+  'disposition', 'inlineTypes', 'headers', 'json', 'formatError', 'onEvent', 'scope', 'memoryBudget',
 ] as const;
 
 /** S3 refuses presigned URLs that live longer than this, and no token should outlive it either. */
 const ABSOLUTE_MAX_EXPIRES_IN = 7 * 24 * 3600;
 
 /** Shared options after validation and defaults: what the routers run on. */
-export interface Settings extends Omit<SharedOptions, 'fileId' | 'disposition' | 'inlineTypes' | 'maxExpiresIn' | 'json'> {
+export interface Settings extends Omit<SharedOptions, 'fileId' | 'disposition' | 'inlineTypes' | 'maxExpiresIn' | 'json' | 'memoryBudget'> {
   where: string;
   fileId: (req: Request) => unknown;
   maxExpiresIn: number;
   disposition: (file: FileRecord, req: Request) => MaybePromise<Disposition>;
   isInlineSafe: (essence: string) => boolean;
   json: false | JsonMode;
+  budget: TransferBudget;
 }
 
 /** What a router demands beyond the shared options. */
@@ -36,10 +38,24 @@ export interface Requirements {
 const defaultFileId = (req: Request): unknown => req.params.fileId;
 
 function checkStorage(where: string, storage: unknown): asserts storage is StorageAdapter {
-  const adapter = storage as Partial<StorageAdapter> | undefined;
-  if (typeof adapter !== 'object' || adapter === null || typeof adapter.stat !== 'function' || typeof adapter.read !== 'function') {
+  if (storage === undefined || storage === null) {
     throw new TypeError(`${where}: \`storage\` is required: pass a storage adapter such as fsStorage({ root }) or memoryStorage().`);
   }
+  const adapter = storage as Partial<StorageAdapter>;
+  const opens = typeof adapter.open === 'function';
+  const legacy = typeof adapter.stat === 'function' && typeof adapter.read === 'function';
+  if (typeof adapter !== 'object' || (!opens && !legacy)) {
+    const has = typeof adapter === 'object' ? Object.keys(adapter).filter((name) => typeof (adapter as Record<string, unknown>)[name] === 'function') : [];
+    throw new TypeError(
+      `${where}: \`storage\` must implement open(key, options), or both stat(key) and read(key, range); it has ${has.length === 0 ? 'no methods' : has.join(', ')}. ` +
+        'Use fsStorage({ root }), memoryStorage() or s3Storage(), or see "Writing a storage adapter" in the README.',
+    );
+  }
+}
+
+function parseBudget(where: string, value: unknown): TransferBudget {
+  if (value === undefined) return sharedTransferBudget;
+  return new TransferBudget(integerOption(where, 'memoryBudget', value, 0, 1024 * 1024, Number.MAX_SAFE_INTEGER, 'bytes'));
 }
 
 function checkSigner(where: string, signer: unknown, required: boolean): asserts signer is Signer | undefined {
@@ -119,6 +135,7 @@ export function parseSettings(where: string, options: SharedOptions, routerKeys:
     isInlineSafe: parseInlineTypes(where, options.inlineTypes),
     json: parseJson(where, options.json),
     scope: parseScope(where, options.scope),
+    budget: parseBudget(where, options.memoryBudget),
   };
 }
 

@@ -108,4 +108,11 @@ export interface SharedOptions {
    * route is mounted apart from the issuer or behind a path-rewriting proxy.
    */
   scope?: string;
+  /**
+   * Bytes of buffer shared by the bodies this router streams (default: one
+   * 24 MiB budget for the whole process). One download reads 1 MiB at a
+   * time; many share the budget, so memory stays flat however many clients
+   * are slow.
+   */
+  memoryBudget?: number;
 }

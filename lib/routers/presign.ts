@@ -1,6 +1,6 @@
 import { lookup } from 'mime-types';
 import { DownloadError, isDownloadError } from '../errors';
-import { statObject } from '../http/read-storage';
+import { statObject } from '../http/open-object';
 import { represent } from '../http/representation';
 import type { Settings } from '../options/settings';
 import type { PresignedUrl } from '../storage/types';

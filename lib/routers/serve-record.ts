@@ -30,6 +30,7 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
     cacheControl: mode.cacheControl,
     headers: mode.headers === undefined ? hostHeaders : { ...mode.headers, ...hostHeaders },
     json: settings.json,
+    budget: settings.budget,
     formatResponse: mode.formatResponse,
     onServed: (outcome) =>
       emitEvent(settings.onEvent, {

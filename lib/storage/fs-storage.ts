@@ -1,12 +1,13 @@
 import {
-  close, closeSync, constants, createReadStream, fstat, open, openSync, readlink, readlinkSync, realpath, realpathSync, stat, statSync, type Stats,
+  close, closeSync, constants, fstat, open, openSync, read, readlink, readlinkSync, realpath, realpathSync, stat, statSync, type Stats,
 } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { DownloadError } from '../errors';
 import { rejectUnknownKeys } from '../options/validate';
 import { isSafeKey } from './keys';
-import type { ByteRange, StorageAdapter, StorageStat } from './types';
+import { OpenFileCache, type OpenedFile, type OpenFileCacheOptions } from './open-file-cache';
+import type { StorageAdapter, StorageStat, StoredObject } from './types';
 
 const openFile = promisify(open);
 const fstatFile = promisify(fstat);
@@ -32,10 +33,13 @@ export interface FsStorageOptions {
    * as missing (`'deny'`, the default, as `express.static` does), or served (`'allow'`).
    */
   dotfiles?: 'deny' | 'allow';
-}
-
-function notFound(key: string): DownloadError {
-  return new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`no readable file for key ${JSON.stringify(key)}`) });
+  /**
+   * Reuse the descriptors and stats of hot files for `validityMs` (default
+   * `{ maxEntries: 1000, validityMs: 1000 }`); `false` opens every time. A
+   * file replaced or deleted on disk is served in its old version for at most
+   * `validityMs` after the change.
+   */
+  openFileCache?: false | OpenFileCacheOptions;
 }
 
 /** Errors that mean "there is no such regular file here" rather than "the disk failed". */
@@ -68,12 +72,6 @@ function procFdWorks(root: string): boolean {
   }
 }
 
-/** An open regular file inside root, and its stat from the descriptor. */
-interface OpenedFile {
-  fd: number;
-  stats: Stats;
-}
-
 /**
  * Local-disk storage. Keys are checked before the disk is touched (no `..`,
  * absolute keys, NUL bytes, dotfiles by default); then the descriptor that
@@ -85,7 +83,7 @@ export function fsStorage(options: FsStorageOptions): StorageAdapter {
   if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
     throw new TypeError('fsStorage: pass { root } with the directory that holds the files.');
   }
-  rejectUnknownKeys('fsStorage', options, ['root', 'dotfiles']);
+  rejectUnknownKeys('fsStorage', options, ['root', 'dotfiles', 'openFileCache']);
   if (options.dotfiles !== undefined && options.dotfiles !== 'deny' && options.dotfiles !== 'allow') {
     throw new TypeError("fsStorage: `dotfiles` must be 'deny' (the default) or 'allow'.");
   }
@@ -98,6 +96,7 @@ export function fsStorage(options: FsStorageOptions): StorageAdapter {
   }
   if (!statSync(root).isDirectory()) throw new TypeError(`fsStorage: root ${JSON.stringify(options.root)} is not a directory.`);
   const viaProc = procFdWorks(root);
+  const cache = parseCache(options.openFileCache);
 
   /** Whether the open descriptor is the file at a real path inside root. */
   async function containsOpened(fd: number, stats: Stats, path: string): Promise<boolean> {
@@ -143,20 +142,46 @@ export function fsStorage(options: FsStorageOptions): StorageAdapter {
     }
   }
 
+  /** The checked file for `key` with a release function: from the cache, or opened for this request alone. */
+  async function acquire(key: string): Promise<{ file: OpenedFile; release: () => void } | undefined> {
+    if (cache !== undefined) return cache.acquire(key, () => openChecked(key));
+    const file = await openChecked(key);
+    return file === undefined ? undefined : { file, release: () => close(file.fd, () => undefined) };
+  }
+
   return {
-    async stat(key: string): Promise<StorageStat | null> {
-      const opened = await openChecked(key);
-      if (opened === undefined) return null;
-      await closeFile(opened.fd);
-      const { size, mtime, mtimeMs } = opened.stats;
-      return { size, lastModified: mtime, etag: fileEtag(size, mtimeMs) };
+    async open(key: string): Promise<StoredObject | null> {
+      const acquired = await acquire(key);
+      if (acquired === undefined) return null;
+      const { file, release } = acquired;
+      const { size, mtime, mtimeMs } = file.stats;
+      return {
+        size,
+        lastModified: mtime,
+        etag: fileEtag(size, mtimeMs),
+        // Positional reads on the descriptor: concurrent transfers can share a cached one.
+        readAt: (buffer, offset, length, position, callback) => read(file.fd, buffer, offset, length, position, callback),
+        close: release,
+      };
     },
 
-    async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
-      const opened = await openChecked(key);
-      if (opened === undefined) throw notFound(key);
-      // The stream owns the descriptor and closes it on end, error or destroy.
-      return createReadStream('', { fd: opened.fd, autoClose: true, ...(range === undefined ? {} : { start: range.start, end: range.end }) });
+    async stat(key: string): Promise<StorageStat | null> {
+      const acquired = await acquire(key);
+      if (acquired === undefined) return null;
+      acquired.release();
+      const { size, mtime, mtimeMs } = acquired.file.stats;
+      return { size, lastModified: mtime, etag: fileEtag(size, mtimeMs) };
     },
   };
+}
+
+function parseCache(value: unknown): OpenFileCache | undefined {
+  if (value === false) return undefined;
+  const { maxEntries = 1000, validityMs = 1000, ...rest } = (value ?? {}) as OpenFileCacheOptions;
+  rejectUnknownKeys('fsStorage: openFileCache', rest, []);
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('fsStorage: openFileCache.maxEntries must be a positive integer.');
+  if (!Number.isInteger(validityMs) || validityMs < 1 || validityMs > 3_600_000) {
+    throw new RangeError('fsStorage: openFileCache.validityMs must be an integer number of milliseconds from 1 to 3600000 (it is how stale a replaced file may be served).');
+  }
+  return new OpenFileCache({ maxEntries, validityMs });
 }

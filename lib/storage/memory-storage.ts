@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { DownloadError } from '../errors';
 import { isSafeKey } from './keys';
-import type { ByteRange, StorageAdapter, StorageStat } from './types';
-
-const CHUNK = 64 * 1024;
+import type { StorageAdapter, StorageStat, StoredObject } from './types';
 
 interface Entry {
   data: Buffer;
@@ -17,7 +13,7 @@ export interface MemoryObjectOptions {
   lastModified?: Date;
 }
 
-/** In-memory storage for tests and demos: the same behaviour as the real adapters, chunked streams included. */
+/** In-memory storage for tests and demos, with the same behaviour as the real adapters. */
 export class MemoryStorage implements StorageAdapter {
   readonly #objects = new Map<string, Entry>();
 
@@ -45,14 +41,19 @@ export class MemoryStorage implements StorageAdapter {
     return entry === undefined ? null : { ...entry.stat };
   }
 
-  async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+  async open(key: string): Promise<StoredObject | null> {
     const entry = this.#objects.get(key);
-    if (entry === undefined) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`no object ${key}`) });
-    const bytes = range === undefined ? entry.data : entry.data.subarray(range.start, range.end + 1);
-    function* chunks(): Generator<Buffer> {
-      for (let offset = 0; offset < bytes.length; offset += CHUNK) yield bytes.subarray(offset, offset + CHUNK);
-    }
-    return Readable.from(chunks(), { objectMode: false });
+    if (entry === undefined) return null;
+    const { data } = entry;
+    return {
+      ...entry.stat,
+      // The bytes are in memory already: a positional read is a copy, and a later put() does not change an open object.
+      readAt: (buffer, offset, length, position, callback) => {
+        const copied = data.copy(buffer, offset, position, Math.min(data.length, position + length));
+        process.nextTick(callback, null, copied);
+      },
+      close: () => undefined,
+    };
   }
 }
 

@@ -2,9 +2,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DownloadError } from '../../errors';
 import { rejectUnknownKeys } from '../../options/validate';
 import { isSafeKey } from '../keys';
-import type { ByteRange, PresignOptions, PresignedUrl, StorageAdapter, StorageStat } from '../types';
+import type { OpenOptions, PresignOptions, PresignedUrl, StorageAdapter, StorageStat, StoredObject } from '../types';
 import { loadAwsSdk } from './load-sdk';
 import { PresignCache, type PresignCacheOptions } from './presign-cache';
+import { openS3Object } from './s3-object';
 
 const sdk = loadAwsSdk();
 
@@ -87,25 +88,14 @@ export function s3Storage(options: S3StorageOptions): StorageAdapter {
       }
     },
 
-    async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+    async open(key: string, open: OpenOptions): Promise<StoredObject | null> {
       const Key = objectKey(key);
-      if (Key === undefined) throw notFound(key);
-      const abort = new AbortController();
-      let body: NodeJS.ReadableStream & { destroy?: () => void };
+      if (Key === undefined) return null;
       try {
-        const response = await client.send(
-          new sdk.s3.GetObjectCommand({ Bucket: bucket, Key, Range: range === undefined ? undefined : `bytes=${range.start}-${range.end}` }),
-          { abortSignal: abort.signal },
-        );
-        body = response.Body as unknown as NodeJS.ReadableStream;
+        return await openS3Object({ client, sdk, bucket, key: Key }, open, isNotFound);
       } catch (error) {
-        if (isNotFound(error)) throw notFound(key, error);
         throw storageError(error);
       }
-      // When the router destroys the body (client gone), the socket must not be
-      // left half-read in the SDK's agent: aborting closes it.
-      body.once('close', () => abort.abort());
-      return body;
     },
 
     async presign(key: string, presign: PresignOptions): Promise<PresignedUrl> {
