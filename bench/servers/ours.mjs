@@ -1,0 +1,50 @@
+// Our routers, as an app would mount them. Each export builds one app from
+// the config the harness passes (fixture root, secret, API key, options).
+import express from 'express';
+import { createSigner, fsStorage, issueDownloadUrl, redirectToPresigned, serveSignedDownload } from 'express-signed-downloads';
+
+// Any id names `<id>.bin` under the fixture root. The record carries a
+// filename only, so every request does the storage.stat that express.static
+// also does: the comparison is serving against serving, not cache against stat.
+const findFile = (id) => ({ id, key: `${id}.bin`, filename: `${id}.bin` });
+
+/** serveSignedDownload on fsStorage: GET /files/:fileId/content?token=…&expires=… */
+export function signedDownload({ root, secret }) {
+  const app = express();
+  app.use('/files', serveSignedDownload({ storage: fsStorage({ root }), signer: createSigner({ secret }), findFile }));
+  return app;
+}
+
+/** issueDownloadUrl: GET /files/:fileId/download-url with X-API-Key → { download_url, token, expires, … } */
+export function issueUrl({ root, secret, apiKey }) {
+  const app = express();
+  app.use('/files', issueDownloadUrl({
+    storage: fsStorage({ root }),
+    signer: createSigner({ secret }),
+    findFile,
+    authenticate: (req) => (req.get('x-api-key') === apiKey ? { id: 'bench-user' } : null),
+    authorize: () => true,
+  }));
+  return app;
+}
+
+/**
+ * redirectToPresigned on s3Storage: GET /report/redirect → 307. Presigning is
+ * local computation, so no S3 server needs to run; a filename gives the type,
+ * so no HeadObject either: the figure is the router plus signing.
+ */
+export async function redirect({ presignCache }) {
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const { s3Storage } = await import('express-signed-downloads/s3');
+  const client = new S3Client({
+    endpoint: 'http://127.0.0.1:7480', region: 'us-east-1', forcePathStyle: true,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench-secret-bench-secret' },
+  });
+  const app = express();
+  app.use(redirectToPresigned({
+    storage: s3Storage({ client, bucket: 'bench', ...(presignCache ? { presignCache: {} } : {}) }),
+    findFile: (id) => ({ id, key: `files/${id}.png`, filename: `${id}.png` }),
+    authorize: () => true,
+  }));
+  return app;
+}
