@@ -67,7 +67,7 @@ function notModifiedHeaders(headers: HeaderMap): HeaderMap {
 export async function serveFile(req: Request, res: Response, input: ServeFileInput): Promise<void> {
   const info = await describeObject(input);
 
-  if (input.json !== false && wantsJson(req, info.representation.contentType)) {
+  if (input.json !== false && wantsJson(req, info.representation.essence)) {
     const headers: HeaderMap = { 'Cache-Control': input.cacheControl, Vary: 'Accept', 'X-Content-Type-Options': 'nosniff', ...input.headers };
     checkHeaders(headers);
     await sendJsonContent(req, res, input, info, input.json, headers);

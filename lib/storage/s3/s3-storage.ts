@@ -103,8 +103,15 @@ export function s3Storage(options: S3StorageOptions): StorageAdapter {
         throw storageError(error);
       }
       // When the router destroys the body (client gone), the socket must not be
-      // left half-read in the SDK's agent: aborting closes it.
-      body.once('close', () => abort.abort());
+      // left half-read in the SDK's agent: aborting closes it. A body read to
+      // its end leaves the socket to the agent's keep-alive pool.
+      let ended = false;
+      body.once('end', () => {
+        ended = true;
+      });
+      body.once('close', () => {
+        if (!ended) abort.abort();
+      });
       return body;
     },
 
