@@ -21,6 +21,8 @@ module.exports = {
       // Examples on S3 run in the s3 project, which starts the gateway.
       testPathIgnorePatterns: ['\\.s3\\.test\\.ts$'],
     },
+    // A bounded mixed attack load against a server process (scripts/load-attack.mjs --quick).
+    { ...base, displayName: 'load', testMatch: ['<rootDir>/__tests__/load/**/*.test.ts'] },
     {
       ...base,
       displayName: 'browser',

@@ -24,7 +24,7 @@ export { memoryStorage, MemoryStorage } from './storage/memory-storage';
 export type { MemoryObjectOptions } from './storage/memory-storage';
 export { isSafeKey } from './storage/keys';
 export type {
-  ByteRange, OpenOptions, PresignedUrl, PresignOptions, RangeHint, ReadAt, StorageAdapter, StorageStat, StoredObject,
+  ByteRange, CompleteStorageAdapter, OpenOptions, PresignedUrl, PresignOptions, RangeHint, ReadAt, StorageAdapter, StorageStat, StoredObject,
 } from './storage/types';
 export type { OpenFileCacheOptions } from './storage/open-file-cache';
 export type { Disposition, FileRecord } from './types';

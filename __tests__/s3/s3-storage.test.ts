@@ -24,34 +24,34 @@ describe('s3Storage keys and prefix', () => {
   });
 
   test('a key lives under the prefix; a missing trailing slash is added', async () => {
-    await expect(s3Storage({ client, bucket, prefix: 'tenant-a' }).stat!('doc.txt')).resolves.toMatchObject({ size: 1 });
-    await expect(s3Storage({ client, bucket }).stat!('top.txt')).resolves.toMatchObject({ size: 3, contentType: expect.any(String) });
+    await expect(s3Storage({ client, bucket, prefix: 'tenant-a' }).stat('doc.txt')).resolves.toMatchObject({ size: 1 });
+    await expect(s3Storage({ client, bucket }).stat('top.txt')).resolves.toMatchObject({ size: 3, contentType: expect.any(String) });
   });
 
   test.each(['../tenant-b/doc.txt', 'x/../../tenant-b/doc.txt', './doc.txt', '/doc.txt', 'a//doc.txt', 'doc.txt\u0000', 'doc.txt\r\n'])(
     '%j never reaches another tenant or key',
     async (key) => {
       const storage = s3Storage({ client, bucket, prefix: 'tenant-a/' });
-      await expect(storage.stat!(key)).resolves.toBeNull();
-      await expect(storage.open!(key, { body: true })).resolves.toBeNull();
-      await expect(storage.presign!(key, { expiresIn: 60, disposition: 'inline' })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+      await expect(storage.stat(key)).resolves.toBeNull();
+      await expect(storage.open(key, { body: true })).resolves.toBeNull();
+      await expect(storage.presign(key, { expiresIn: 60, disposition: 'inline' })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
     },
   );
 
   test('failures other than a missing object are STORAGE_ERROR', async () => {
     // HeadObject cannot tell a missing bucket from a missing key; GetObject can.
-    await expect(s3Storage({ client, bucket: 'no-such-bucket-esd' }).open!('x', { body: true })).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    await expect(s3Storage({ client, bucket: 'no-such-bucket-esd' }).open('x', { body: true })).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
     const wrongKeys = new S3Client({
       endpoint: S3_ENDPOINT, region: 'us-east-1', forcePathStyle: true,
       credentials: { accessKeyId: 'esdtestaccesskey', secretAccessKey: 'wrong-secret-wrong-secret-wrong!' },
     });
-    await expect(s3Storage({ client: wrongKeys, bucket }).stat!('top.txt')).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
-    await expect(s3Storage({ client: wrongKeys, bucket }).open!('top.txt', { body: true })).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    await expect(s3Storage({ client: wrongKeys, bucket }).stat('top.txt')).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    await expect(s3Storage({ client: wrongKeys, bucket }).open('top.txt', { body: true })).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
     wrongKeys.destroy();
   });
 
   test('presign clamps the lifetime to 7 days and signs the disposition and type in', async () => {
-    const presigned = await s3Storage({ client, bucket }).presign!('top.txt', {
+    const presigned = await s3Storage({ client, bucket }).presign('top.txt', {
       expiresIn: 30 * 86400, disposition: 'attachment; filename=top.txt', contentType: 'text/plain',
     });
     const url = new URL(typeof presigned === 'string' ? presigned : presigned.url);

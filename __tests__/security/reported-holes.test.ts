@@ -189,7 +189,7 @@ describe('4. fsStorage checks the descriptor it opened, not the path', () => {
     try {
       for (let i = 0; i < 4000; i++) {
         try {
-          const object = await storage.open!('d/file.txt', { body: true });
+          const object = await storage.open('d/file.txt', { body: true });
           if (object === null) continue;
           const text = (await readRange(object, { start: 0, end: object.size - 1 })).toString();
           object.close();
@@ -306,7 +306,7 @@ describe('8. a header Node refuses is caught before opening, with nothing leaked
 });
 
 describe('9. X-Forwarded-Proto is only http or https', () => {
-  test.each(['https://evil.example#', 'javascript:', 'ftp', 'HTTPS '])('%j is refused with 422', async (proto) => {
+  test.each(['https://evil.example#', 'javascript:', 'ftp', 'http s'])('%j is refused with 422', async (proto) => {
     const storage = memoryStorage().put('n', 'x');
     const app = express();
     app.set('trust proxy', 'loopback');
@@ -461,5 +461,109 @@ describe('also', () => {
     const app = appWith('/f', serveDownload({ storage, findFile: (id) => ({ id, key: id }), ...withAuth }));
     expect((await request(app).get('/f/a.txt/download')).headers['content-security-policy']).toBe('sandbox');
     expect((await request(app).get('/f/b.pdf/download')).headers['content-security-policy']).toBeUndefined();
+  });
+});
+
+// Found by the second, black-box attack on a running host.
+describe('found by the second attack', () => {
+  const big = tempFiles({ 'video.mp4': Buffer.alloc(3 * 1024 * 1024, 1), 'notes.txt': 'hello notes' });
+  afterAll(big.cleanup);
+
+  test('a client that leaves before the response starts leaks no descriptor, even pipelined', async () => {
+    const app = appWith('/f', serveDownload({ storage: fsStorage({ root: big.root }), findFile: (id) => ({ id, key: id }), ...withAuth }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const { connect } = await import('node:net');
+    const before = openFds();
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write('GET /f/video.mp4/download HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(i % 2 === 0 ? 1 : 10));
+          setImmediate(() => socket.destroy());
+        });
+        socket.on('close', () => resolve());
+        socket.on('error', () => undefined);
+      });
+    }
+    const deadline = Date.now() + 3000;
+    while (openFds() > before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    server.close();
+    expect(openFds()).toBeLessThanOrEqual(before);
+  });
+
+  test('an invalid percent-escape in a route parameter is 422 in the envelope, never a stack trace', async () => {
+    const app = appWith('/orgs/:orgId/f', serveDownload({ storage: fsStorage({ root: big.root }), findFile: (id) => ({ id, key: id }), ...withAuth }));
+    // (A bad escape in the host's own mount path, `/orgs/%ff/…`, is decoded by the host's router before ours runs.)
+    for (const path of ['/orgs/acme/f/%C0%AE/download', '/orgs/acme/f/%ff/download', '/orgs/acme/f/a%/download']) {
+      const res = await request(app).get(path);
+      expect([path, res.status]).toEqual([path, 422]);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { in: 'path', reason: 'malformed_encoding' } });
+      expect(res.text).not.toMatch(/URIError|node_modules|at /);
+    }
+  });
+
+  test('an error from the host before the router is not answered by the router', async () => {
+    const server = express();
+    server.use((_req, _res, next) => next(Object.assign(new URIError('host error'), { status: 400 })));
+    server.use('/f', serveDownload({ storage: fsStorage({ root: big.root }), findFile: (id) => ({ id, key: id }), ...withAuth }));
+    server.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => { res.status(418).send(error.message); });
+    const res = await request(server).get('/f/notes.txt/download');
+    expect(res.status).toBe(418);
+    expect(res.text).toBe('host error');
+  });
+
+  test.each(['a.1', '1.2.3.4.5', 'a.08', 'x.0', '999999999999', '[::1::]', '[1:2:3:4:5:6:7:8:9]'])('Host %j that no URL can hold is 422', async (host) => {
+    const storage = memoryStorage().put('n', 'x');
+    const app = appWith('/f', issueDownloadUrl({ storage, signer, findFile: (id) => ({ id, key: 'n' }), ...withAuth }));
+    const res = await request(app).get('/f/n/download-url').set('Host', host);
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toMatchObject({ parameter: 'Host', in: 'header' });
+  });
+
+  test('X-Forwarded-Proto is compared without case', async () => {
+    const storage = memoryStorage().put('n', 'x');
+    const app = express();
+    app.set('trust proxy', 'loopback');
+    app.use('/f', issueDownloadUrl({ storage, signer, findFile: (id) => ({ id, key: 'n' }), ...withAuth }));
+    const res = await request(app).get('/f/n/download-url').set('X-Forwarded-Proto', 'HTTPS');
+    expect(new URL(res.body.download_url).protocol).toBe('https:');
+  });
+
+  test.each([['\ud800'], ['a\udfffb']])('a file id with a lone surrogate (%j) is 422', async (id) => {
+    const storage = memoryStorage().put('n', 'x');
+    const app = appWith('/f', issueDownloadUrl({ storage, signer, method: 'POST', findFile: (fileId) => ({ id: fileId, key: 'n' }), ...withAuth }));
+    const res = await request(app).post('/f/download-url').set('Content-Type', 'application/json').send(`{"fileId":${JSON.stringify(id).replace(/[\ud800-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)}}`);
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toMatchObject({ parameter: 'fileId', reason: 'malformed' });
+  });
+
+  test.each([[1e400], [1.5], [-1], [2 ** 60]])('a numeric file id %p that is not a safe non-negative integer is 422', async (id) => {
+    const storage = memoryStorage().put('n', 'x');
+    const app = appWith('/f', issueDownloadUrl({ storage, signer, method: 'POST', findFile: (fileId) => ({ id: fileId, key: 'n' }), ...withAuth }));
+    const res = await request(app).post('/f/download-url').set('Content-Type', 'application/json').send(`{"fileId":${id === 1e400 ? '1e400' : String(id)}}`);
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toMatchObject({ parameter: 'fileId' });
+  });
+
+  test('a JSON body over 16 kB is 422 with reason too_large', async () => {
+    const storage = memoryStorage().put('n', 'x');
+    const app = appWith('/f', issueDownloadUrl({ storage, signer, method: 'POST', findFile: (fileId) => ({ id: fileId, key: 'n' }), ...withAuth }));
+    const res = await request(app).post('/f/download-url').set('Content-Type', 'application/json').send(JSON.stringify({ fileId: 'n', pad: 'x'.repeat(20_000) }));
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toMatchObject({ parameter: 'body', reason: 'too_large' });
+  });
+
+  test.each(['APPLICATION/JSON', 'application/json;charset=utf-8', 'application/json; q=0.9, image/*;q=0.1'])('Accept %j selects JSON mode', async (accept) => {
+    const res = await request(fsApp({ n: { id: 'n', key: 'notes.txt' } }, { json: { maxBytes: 100 } })).get('/files/n/download').set('Accept', accept);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body.data).toBe(Buffer.from('hello notes').toString('base64'));
+  });
+
+  test('a suffix range longer than the file is the whole file as 206 (RFC 9110 §14.1.2)', async () => {
+    const res = await request(fsApp({ n: { id: 'n', key: 'notes.txt' } })).get('/files/n/download').set('Range', 'bytes=-100').buffer(true).parse(binary);
+    expect(res.status).toBe(206);
+    expect(res.headers['content-range']).toBe('bytes 0-10/11');
+    expect(String(res.body)).toBe('hello notes');
   });
 });

@@ -6,6 +6,7 @@
 import express from 'express';
 import { createDownloads, memoryStorage } from 'express-signed-downloads';
 import { s3Storage } from 'express-signed-downloads/s3';
+import { own } from '../shared/own.mjs';
 
 export const OBJECTS = {
   'attachments/acme/3f1c.pdf': { body: '%PDF-1.4 acme invoice', contentType: 'application/pdf' },
@@ -42,7 +43,7 @@ function formatError(error, req) {
 
 function apiKey(req) {
   const match = /^Bearer (ixk_\w+)$/.exec(req.get('authorization') ?? '');
-  const key = match ? API_KEYS[match[1]] : undefined;
+  const key = match ? own(API_KEYS, match[1]) : null;
   return key && !key.revoked ? key : null;
 }
 

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { createDownloads, createSigner, fsStorage } from 'express-signed-downloads';
+import { own } from '../shared/own.mjs';
 
 const FILES = {
   report: { id: 'report', key: 'report.png', filename: 'Q3 report.png' },
@@ -51,7 +52,7 @@ export function createApp({ secret, apiKey }) {
   const downloads = createDownloads({
     storage: fsStorage({ root: fileURLToPath(new URL('./files', import.meta.url)) }),
     signer,
-    findFile: (id) => FILES[id] ?? null,
+    findFile: (id) => own(FILES, id),
     authenticate: (req) => (req.get('x-api-key') === apiKey ? { apiKey } : null),
     authorize: () => true, // every holder of the API key may download every demo file
     onEvent: logEvent,

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { createDownloads, createSigner, fsStorage } from 'express-signed-downloads';
+import { own } from '../shared/own.mjs';
 
 const USERS = { 'token-alice': { id: 'alice' }, 'token-bob': { id: 'bob' } };
 
@@ -44,7 +45,7 @@ export function createApp({ secret }) {
     signer: createSigner({ secret }),
     findFile: (id) => {
       if (id === 'doc-broken') throw new Error('documents database is unreachable');
-      return DOCUMENTS[id] ?? null;
+      return own(DOCUMENTS, id);
     },
     authenticate: bearer,
     authorize: (_req, document, user) => DOCUMENTS[document.id]?.owner === user.id,

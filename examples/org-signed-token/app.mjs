@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { createDownloads, createSigner, fsStorage } from 'express-signed-downloads';
+import { own } from '../shared/own.mjs';
 
 const API_KEYS = {
   key_acme_live: { organizationId: 'org_acme' },
@@ -50,12 +51,12 @@ export function createApp({ secret }) {
   const downloads = createDownloads({
     storage: fsStorage({ root: fileURLToPath(new URL('./files', import.meta.url)) }),
     signer: createSigner({ secret }),
-    findFile: (id) => FILES[id] ?? null,
+    findFile: (id) => own(FILES, id),
     fileId: (req) => req.params.file_id,
     // The organisation in the path is the tenant: it is signed into every token,
     // so a link issued under one organisation never opens another's files.
     tenant: (req) => req.params.organization_id,
-    authenticate: (req) => API_KEYS[req.get('x-api-key') ?? ''] ?? null,
+    authenticate: (req) => own(API_KEYS, req.get('x-api-key') ?? ''),
     authorize: (_req, file, key) => file.tenant === key.organizationId,
     expiresIn: 3600,
     formatError,

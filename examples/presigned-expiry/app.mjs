@@ -5,6 +5,7 @@
 import express from 'express';
 import { createDownloads, DownloadError } from 'express-signed-downloads';
 import { s3Storage } from 'express-signed-downloads/s3';
+import { own } from '../shared/own.mjs';
 
 export const OBJECTS = {
   'uploads/2026/11/7f3a-quarterly.csv': { body: 'quarter,revenue\nQ3,1200\n', contentType: 'text/csv' },
@@ -37,14 +38,14 @@ function formatError(error, req) {
 export function createApp({ client, bucket }) {
   const downloads = createDownloads({
     storage: s3Storage({ client, bucket }),
-    findFile: (id) => FILES[id] ?? null,
+    findFile: (id) => own(FILES, id),
     fileId: (req) => {
       if (!/^[0-9]{1,9}$/.test(req.params.file_id)) {
         throw new DownloadError('VALIDATION_ERROR', 'file_id must be an integer', { details: { parameter: 'file_id', in: 'path', reason: 'not_an_integer' } });
       }
       return req.params.file_id;
     },
-    authenticate: (req) => API_KEYS[req.get('x-api-key') ?? ''] ?? null,
+    authenticate: (req) => own(API_KEYS, req.get('x-api-key') ?? ''),
     tenant: (_req, key) => key.team,
     authorize: () => true, // the tenant check already limits a key to its team's files
     formatError,

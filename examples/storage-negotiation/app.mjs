@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import mime from 'mime-types';
 import { createDownloads, fsStorage } from 'express-signed-downloads';
+import { own } from '../shared/own.mjs';
 
 const TOKENS = {
   sk_test_alpha: { customers: ['cust_12345', 'cust_67890'] },
@@ -34,10 +35,10 @@ function formatError(error, req) {
 export function createApp() {
   const downloads = createDownloads({
     storage: fsStorage({ root: fileURLToPath(new URL('./files', import.meta.url)) }),
-    findFile: (id) => FILES[id] ?? null,
+    findFile: (id) => own(FILES, id),
     fileId: (req) => req.params.id,
     tenant: (req) => req.query.customerId,
-    authenticate: (req) => TOKENS[(req.get('authorization') ?? '').replace(/^Bearer /, '')] ?? null,
+    authenticate: (req) => own(TOKENS, (req.get('authorization') ?? '').replace(/^Bearer /, '')),
     authorize: (_req, file, token) => token.customers.includes(file.tenant),
     disposition: (file) => (file.contentType?.startsWith('image/') ? 'inline' : 'attachment'),
     headers: (file) => ({ 'X-File-ID': file.id, 'X-Customer-ID': file.tenant }),

@@ -1,5 +1,6 @@
 import { create as contentDisposition } from 'content-disposition';
 import type { Disposition } from '../types';
+import { toWellFormed } from './unicode';
 
 // C0, DEL and C1 controls never belong in a file name shown to a user.
 // eslint-disable-next-line no-control-regex
@@ -16,13 +17,14 @@ export function dispositionHeader(type: Disposition, filename: string | undefine
 
 /** The last segment of a path with either separator, without control characters. */
 function baseName(name: string): string {
-  return name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1).replace(CONTROL, '');
+  return toWellFormed(name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1).replace(CONTROL, ''));
 }
 
 /**
  * The name a download gets: the record's filename, else the key's last
  * segment. Only the last segment of either is used (RFC 6266 §4.3: a
- * recipient must not trust directory parts), without control characters.
+ * recipient must not trust directory parts), without control characters
+ * and with lone surrogates replaced (they cannot be percent-encoded).
  */
 export function downloadFilename(filename: string | undefined, key: string | undefined): string | undefined {
   const name = typeof filename === 'string' && filename !== '' ? baseName(filename) : key === undefined ? '' : baseName(key);

@@ -8,11 +8,37 @@ import type { JsonFileBody, JsonMode, ObjectInfo, ServeFileInput } from './types
 
 const JSON_TYPE = 'application/json';
 
-/** True when the client prefers JSON over the file's own type (`*\/*` still gets the bytes). */
-export function wantsJson(req: Request, contentType: string): boolean {
+/** The q-value an Accept entry gives, 1 when absent; media-type parameters other than q are ignored. */
+function quality(parameters: string[]): number {
+  for (const parameter of parameters) {
+    const [name = '', value = ''] = parameter.split('=');
+    if (name.trim().toLowerCase() === 'q') {
+      const q = Number(value.trim());
+      return Number.isFinite(q) ? Math.min(1, Math.max(0, q)) : 0;
+    }
+  }
+  return 1;
+}
+
+/**
+ * True when the client prefers JSON over the file's own type (RFC 9110
+ * §12.5.1, case-insensitive; a `charset` on `application/json` still means
+ * JSON). `*\/*` alone, as browsers send, keeps the bytes: JSON must be asked for.
+ */
+export function wantsJson(req: Request, essence: string): boolean {
   const accept = req.headers.accept;
-  if (accept === undefined || !accept.includes('json')) return false;
-  return req.accepts([contentType, JSON_TYPE]) === JSON_TYPE;
+  if (accept === undefined || !/json/i.test(accept)) return false;
+  const [ownType] = essence.split('/');
+  let json = 0;
+  let file = 0;
+  for (const entry of accept.split(',')) {
+    const [range = '', ...parameters] = entry.split(';');
+    const type = range.trim().toLowerCase();
+    const q = quality(parameters);
+    if (type === JSON_TYPE) json = Math.max(json, q);
+    if (type === essence || type === `${ownType}/*` || type === '*/*') file = Math.max(file, q);
+  }
+  return json > 0 && json >= file;
 }
 
 /**

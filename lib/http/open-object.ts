@@ -74,6 +74,11 @@ export async function readRange(object: StoredObject, range: ByteRange): Promise
     return buffer;
   }
   const source = await mapped(async () => object.stream!(range));
+  // A stream that fails, or is destroyed without a word, mid-way is the store's failure.
+  return mapped(() => collect(source, length));
+}
+
+async function collect(source: NodeJS.ReadableStream, length: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of source) {

@@ -26,7 +26,14 @@ export function requestOrigin(req: Request): string {
   }
   const match = host === undefined ? null : HOST_PATTERN.exec(host);
   if (match === null || (match[1] !== undefined && Number(match[1]) > 65535)) throw invalidHeader('Host');
-  const protocol = req.protocol;
+  const protocol = req.protocol.toLowerCase();
   if (protocol !== 'http' && protocol !== 'https') throw invalidHeader('X-Forwarded-Proto');
-  return `${protocol}://${host}`;
+  // The pattern admits names the URL standard refuses (`a.1`, `1.2.3.4.5`, `[::1::]`): let it decide.
+  let origin: string;
+  try {
+    origin = new URL(`${protocol}://${host}`).origin;
+  } catch {
+    throw invalidHeader('Host');
+  }
+  return origin;
 }

@@ -21,8 +21,25 @@ function hasInvalidSpec(header: string): boolean {
     .split(',')
     .some((spec) => {
       const [first = '', last = ''] = spec.trim().split('-');
-      return first !== '' && last !== '' && Number(last) < Number(first);
+      return first !== '' && last !== '' && isLess(last, first);
     });
+}
+
+/** `a < b` for digit strings of any length (Number would round above 2^53). */
+function isLess(a: string, b: string): boolean {
+  const x = a.replace(/^0+(?=.)/, '');
+  const y = b.replace(/^0+(?=.)/, '');
+  return x.length !== y.length ? x.length < y.length : x < y;
+}
+
+/**
+ * RFC 9110 §14.1.1: a suffix range longer than the representation means all
+ * of it. range-parser calls it unsatisfiable, so such suffixes are shortened
+ * to the size first.
+ */
+function clampSuffixes(header: string, size: number): string {
+  return header.replace(/(=|,)(\s*)-([0-9]+)/g, (whole, separator: string, space: string, digits: string) =>
+    (isLess(String(size), digits) ? `${separator}${space}-${size}` : whole));
 }
 
 /**
@@ -35,7 +52,7 @@ function hasInvalidSpec(header: string): boolean {
  */
 export function decideRange(header: string | undefined, size: number): RangeDecision {
   if (header === undefined || size === 0) return FULL;
-  const ranges = parseRange(size, header, { combine: true });
+  const ranges = parseRange(size, clampSuffixes(header, size), { combine: true });
   if (ranges === -1) return hasInvalidSpec(header) ? FULL : { kind: 'unsatisfiable' };
   if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return FULL;
   const { start, end } = ranges[0]!;

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { whenResponseDone } from './response-done';
 
 /** How a streamed body ended: `aborted` when fewer bytes went out than were announced. */
 export interface StreamOutcome {
@@ -33,10 +34,20 @@ export function sendExactly(source: Source, res: ServerResponse, length: number,
   function onData(chunk: Buffer | string): void {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     const room = length - sent;
-    if (buffer.length >= room) {
+    if (buffer.length > room) {
       sent = length;
-      res.end(buffer.length === room ? buffer : buffer.subarray(0, room));
+      res.end(buffer.subarray(0, room));
       stop();
+      return;
+    }
+    if (buffer.length === room) {
+      sent = length;
+      res.end(buffer);
+      // Exactly what was announced: let the source reach its own end (an S3
+      // body that ends keeps its connection in the pool), unless it has more.
+      source.removeListener('data', onData);
+      source.on('data', stop);
+      source.resume();
       return;
     }
     sent += buffer.length;
@@ -47,11 +58,16 @@ export function sendExactly(source: Source, res: ServerResponse, length: number,
   }
   source.on('data', onData);
   res.on('drain', onDrain);
-  source.once('end', () => {
+  // Ended, failed, or destroyed without a word: short of the announced length, the connection goes.
+  const cutShort = () => {
     if (sent < length) res.destroy();
-  });
+  };
+  source.once('end', cutShort);
+  source.once('close', cutShort);
   source.once('error', () => res.destroy());
-  res.once('close', () => {
+  // Not a 'close' listener: a client that left while the storage was being
+  // opened has closed the response already, and its stream must still be destroyed.
+  whenResponseDone(res, () => {
     if (sent < length || !res.writableFinished) stop();
     settle();
   });

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ByteRange, ReadAt } from '../storage/types';
+import { whenResponseDone } from './response-done';
 import type { StreamOutcome } from './send-exactly';
 import type { TransferBudget } from './transfer-budget';
 
@@ -10,36 +11,44 @@ import type { TransferBudget } from './transfer-budget';
  * by the shared budget, so slow clients cost a bounded amount of memory and a
  * stalled client stops the reads. Exactly the range's length is sent; a store
  * that ends early or fails resets the connection rather than ending short.
+ * `done` runs once the response is over and no read is in flight, so the
+ * caller may then close the store's descriptor.
  */
 export function sendPositional(readAt: ReadAt, res: ServerResponse, range: ByteRange, budget: TransferBudget, done: (outcome: StreamOutcome) => void): void {
   const length = range.end - range.start + 1;
   const leave = budget.enter();
   let sent = 0;
   let buffer = Buffer.allocUnsafeSlow(Math.min(length, budget.chunkSize()));
-  let finished = false;
+  let reading = false;
+  let over = false;
+  let settled = false;
 
-  const finish = () => {
-    if (finished) return;
-    finished = true;
+  const settle = () => {
+    if (settled || reading) return;
+    settled = true;
     leave();
     done({ bytes: sent, aborted: sent < length || !res.writableFinished });
   };
-  res.once('close', finish);
-
-  const fail = () => {
-    res.destroy();
-  };
+  // However the response ends — even before its first byte, or queued behind a pipelined one.
+  whenResponseDone(res, () => {
+    over = true;
+    settle();
+  });
 
   const next = () => {
-    if (res.destroyed) return;
+    if (over) return;
     const remaining = length - sent;
     // Follow the budget as transfers come and go: shrink when the share fell well below this buffer.
     const share = budget.chunkSize();
-    if (buffer.length > 2 * share && buffer.length > remaining) buffer = Buffer.allocUnsafeSlow(Math.min(remaining, share));
-    else if (buffer.length > 2 * share) buffer = Buffer.allocUnsafeSlow(share);
-    const want = Math.min(remaining, buffer.length);
-    readAt(buffer, 0, want, range.start + sent, (error, bytesRead) => {
-      if (error !== null || bytesRead === 0) return fail();
+    if (buffer.length > 2 * share) buffer = Buffer.allocUnsafeSlow(Math.min(remaining, share));
+    reading = true;
+    readAt(buffer, 0, Math.min(remaining, buffer.length), range.start + sent, (error, bytesRead) => {
+      reading = false;
+      if (over) return settle();
+      if (error !== null || bytesRead === 0) {
+        res.destroy();
+        return;
+      }
       sent += bytesRead;
       const chunk = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
       if (sent === length) {
@@ -48,8 +57,8 @@ export function sendPositional(readAt: ReadAt, res: ServerResponse, range: ByteR
       }
       // The callback runs once the socket has taken the chunk: then the buffer is free again.
       res.write(chunk, (writeError) => {
-        if (writeError) return fail();
-        next();
+        if (writeError) res.destroy();
+        else next();
       });
     });
   };

@@ -107,7 +107,7 @@ export async function serveFile(req: Request, res: Response, input: ServeFileInp
 async function answer(req: Request, res: Response, input: ServeFileInput, object: StoredObject): Promise<boolean> {
   const info = describe(input, object);
 
-  if (input.json !== false && wantsJson(req, info.representation.contentType)) {
+  if (input.json !== false && wantsJson(req, info.representation.essence)) {
     const headers: HeaderMap = { 'Cache-Control': input.cacheControl, Vary: 'Accept', 'X-Content-Type-Options': 'nosniff', ...input.headers };
     checkHeaders(headers);
     await sendJsonContent(req, res, input, info, input.json, headers, object);

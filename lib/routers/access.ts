@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { DownloadError } from '../errors';
 import type { Settings } from '../options/settings';
 import type { KnownMetadata } from '../http/types';
+import { isWellFormed } from '../http/unicode';
 import type { FileRecord } from '../types';
 import type { RequestContext } from './context';
 import { isLocked, knownMetadata } from './file-record';
@@ -31,10 +32,17 @@ export async function authenticate(req: Request, settings: Settings): Promise<un
 export async function identify(req: Request, settings: Settings, context: RequestContext, principal: unknown): Promise<void> {
   const fileId = await settings.fileId(req);
   if (fileId === undefined || fileId === null || fileId === '') throw new DownloadError('FILE_ID_REQUIRED');
+  if (typeof fileId === 'number' && !(Number.isSafeInteger(fileId) && fileId >= 0)) {
+    throw new DownloadError('VALIDATION_ERROR', 'A numeric file id must be a non-negative integer.', { details: { parameter: 'fileId', reason: 'not_an_integer' } });
+  }
   if (typeof fileId !== 'string' && typeof fileId !== 'number') {
     throw new DownloadError('VALIDATION_ERROR', 'The file id must be a string.', { details: { parameter: 'fileId', reason: 'not_a_string' } });
   }
   const id = String(fileId);
+  // A lone UTF-16 surrogate (from a JSON body) cannot be put in a URL or a token.
+  if (!isWellFormed(id)) {
+    throw new DownloadError('VALIDATION_ERROR', 'The file id is not well-formed Unicode.', { details: { parameter: 'fileId', reason: 'malformed' } });
+  }
   if (id.length > MAX_FILE_ID_LENGTH) {
     throw new DownloadError('VALIDATION_ERROR', `The file id is longer than ${MAX_FILE_ID_LENGTH} characters.`, { details: { parameter: 'fileId', reason: 'too_long' } });
   }
@@ -51,12 +59,18 @@ export async function identify(req: Request, settings: Settings, context: Reques
  * telling a caller that the id exists elsewhere.
  */
 export async function lookUp(req: Request, settings: Settings, context: RequestContext): Promise<FileRecord> {
-  const file = await settings.findFile(context.fileId!, req);
+  const file: unknown = await settings.findFile(context.fileId!, req);
   if (file === null || file === undefined) throw new DownloadError('FILE_NOT_FOUND');
-  if (settings.tenant !== undefined && (context.tenant === undefined || file.tenant !== context.tenant)) {
+  if (typeof file !== 'object' || Array.isArray(file)) {
+    throw new DownloadError('INTERNAL_ERROR', undefined, {
+      cause: new TypeError(`findFile returned ${Array.isArray(file) ? 'an array' : `a ${typeof file}`}; expected a FileRecord object, or null when there is no such file`),
+    });
+  }
+  const record = file as FileRecord;
+  if (settings.tenant !== undefined && (context.tenant === undefined || record.tenant !== context.tenant)) {
     throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error('file belongs to another tenant') });
   }
-  return file;
+  return record;
 }
 
 /** Locked files and records without stored content cannot be downloaded. */

@@ -1,4 +1,6 @@
-import type { Request, RequestHandler, Response } from 'express';
+import { Router } from 'express';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { DownloadError } from '../errors';
 import { emitEvent } from '../http/events';
 import { sendError } from '../http/error-response';
 import type { Settings } from '../options/settings';
@@ -27,4 +29,35 @@ export function downloadRoute(settings: Settings, handle: (req: Request, res: Re
       // Last line of defence: nothing may reject into Express 4 or crash the process.
       .catch(() => res.destroy());
   };
+}
+
+/**
+ * The router every factory returns (`mergeParams: true`), with `register`
+ * adding its routes. Express decodes route parameters while matching, and a
+ * malformed percent-escape (`%ff`) would go to the app's error page with a
+ * stack trace; the router answers it as 422 itself. Only errors raised inside
+ * this router are answered: a marker set on the way in tells them apart from
+ * a host error that merely passes through.
+ */
+export function downloadRouter(settings: Settings, register: (router: Router) => void): Router {
+  const entered = Symbol('entered');
+  type Marked = Request & { [entered]?: true };
+  const router = Router({ mergeParams: true });
+  router.use((req: Marked, _res: Response, next: NextFunction) => {
+    req[entered] = true;
+    next();
+  });
+  register(router);
+  const malformedPath: ErrorRequestHandler = (error: unknown, req: Marked, res, next) => {
+    if (req[entered] !== true || !(error instanceof URIError)) return next(error);
+    const answer = new DownloadError('VALIDATION_ERROR', 'The URL contains an invalid percent-encoding.', {
+      cause: error, details: { parameter: 'path', in: 'path', reason: 'malformed_encoding' },
+    });
+    // Answered like any other failure: the host's envelope, a `denied` event.
+    downloadRoute(settings, async () => {
+      throw answer;
+    })(req, res, next);
+  };
+  router.use(malformedPath);
+  return router;
 }

@@ -1,4 +1,4 @@
-import { json, Router } from 'express';
+import { json, type Router } from 'express';
 import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
 import { downloadFilename } from '../http/disposition';
@@ -9,7 +9,7 @@ import { parsePath, parseSettings, type Settings } from '../options/settings';
 import type { MaybePromise, SharedOptions } from '../options/types';
 import type { Disposition, FileRecord } from '../types';
 import { authorizedFile, type DownloadableFile } from './access';
-import { downloadRoute, type RequestContext } from './context';
+import { downloadRoute, downloadRouter, type RequestContext } from './context';
 import { presignFile } from './presign';
 import { requestedLink } from './query-options';
 
@@ -68,7 +68,9 @@ function ensureBody(req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => {
     readJsonBody(req, res, (error?: unknown) => {
       if (error === undefined || error === null) resolve();
-      else reject(new DownloadError('VALIDATION_ERROR', 'The request body must be valid JSON.', { cause: error, details: { parameter: 'body', in: 'body', reason: 'invalid_json' } }));
+      else if ((error as { type?: unknown }).type === 'entity.too.large') {
+        reject(new DownloadError('VALIDATION_ERROR', 'The request body is larger than 16 kB.', { cause: error, details: { parameter: 'body', in: 'body', reason: 'too_large', max: 16 * 1024 } }));
+      } else reject(new DownloadError('VALIDATION_ERROR', 'The request body must be valid JSON.', { cause: error, details: { parameter: 'body', in: 'body', reason: 'invalid_json' } }));
     });
   });
 }
@@ -143,8 +145,8 @@ export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
     emitEvent(settings.onEvent, { type: 'issued', req, fileId: context.fileId, tenant: context.tenant, mode, expires: issued.expires });
   });
 
-  const router = Router({ mergeParams: true });
-  if (method === 'POST') router.post(path, handler);
-  else router.get(path, handler);
-  return router;
+  return downloadRouter(settings, (router) => {
+    if (method === 'POST') router.post(path, handler);
+    else router.get(path, handler);
+  });
 }

@@ -1,9 +1,9 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { emitEvent } from '../http/events';
 import { parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
 import { authorizedFile } from './access';
-import { downloadRoute } from './context';
+import { downloadRoute, downloadRouter } from './context';
 import { presignFile } from './presign';
 import { requestedLink } from './query-options';
 
@@ -25,8 +25,7 @@ export function redirectToPresigned(options: RedirectToPresignedOptions): Router
   // 503 STORAGE_NOT_CONFIGURED, so an app can mount it before object storage is set up.
   const path = parsePath(where, options.path, '/:fileId/redirect');
   const fallbackLifetime = settings.expiresIn ?? 900;
-  const router = Router({ mergeParams: true });
-  router.get(
+  return downloadRouter(settings, (router) => router.get(
     path,
     downloadRoute(settings, async (req, res, context) => {
       const target = await authorizedFile(req, settings, context, () => requestedLink(req, fallbackLifetime, settings.maxExpiresIn));
@@ -42,6 +41,5 @@ export function redirectToPresigned(options: RedirectToPresignedOptions): Router
       res.end();
       emitEvent(settings.onEvent, { type: 'redirected', req, fileId: context.fileId, tenant: context.tenant, expiresIn });
     }),
-  );
-  return router;
+  ));
 }

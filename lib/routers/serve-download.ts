@@ -1,11 +1,11 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { Request } from 'express';
 import type { JsonFileBody } from '../http/serve-file';
 import { parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
 import type { FileRecord } from '../types';
 import { authorizedFile } from './access';
-import { downloadRoute } from './context';
+import { downloadRoute, downloadRouter } from './context';
 import { serveRecord } from './serve-record';
 
 /** Options of {@link serveDownload}. */
@@ -26,8 +26,7 @@ export function serveDownload(options: ServeDownloadOptions): Router {
   const where = 'serveDownload';
   const settings = parseSettings(where, options, ['path', 'formatResponse'], { authorize: true, signer: false });
   const path = parsePath(where, options.path, '/:fileId/download');
-  const router = Router({ mergeParams: true });
-  router.get(
+  return downloadRouter(settings, (router) => router.get(
     path,
     downloadRoute(settings, async (req, res, context) => {
       const target = await authorizedFile(req, settings, context);
@@ -38,6 +37,5 @@ export function serveDownload(options: ServeDownloadOptions): Router {
         formatResponse: options.formatResponse,
       });
     }),
-  );
-  return router;
+  ));
 }

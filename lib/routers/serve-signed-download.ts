@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { Request } from 'express';
 import { DownloadError } from '../errors';
 import { queryOf, single } from '../http/query';
@@ -8,7 +8,7 @@ import type { SharedOptions } from '../options/types';
 import { matchClaims, type Signer } from '../tokens/signer';
 import type { FileRecord } from '../types';
 import { downloadable, identify, lookUp } from './access';
-import { downloadRoute } from './context';
+import { downloadRoute, downloadRouter } from './context';
 import { serveRecord } from './serve-record';
 
 /** Options of {@link serveSignedDownload}; `signer` is required. */
@@ -51,8 +51,7 @@ export function serveSignedDownload(options: ServeSignedDownloadOptions): Router
   const settings = parseSettings(where, options, ['path', 'formatResponse'], { authorize: false, signer: true });
   const signer = settings.signer!;
   const path = parsePath(where, options.path, '/:fileId/content');
-  const router = Router({ mergeParams: true });
-  router.get(
+  return downloadRouter(settings, (router) => router.get(
     path,
     downloadRoute(settings, async (req, res, context) => {
       const { token, expires } = tokenParameters(req);
@@ -70,6 +69,5 @@ export function serveSignedDownload(options: ServeSignedDownloadOptions): Router
         formatResponse: options.formatResponse,
       });
     }),
-  );
-  return router;
+  ));
 }

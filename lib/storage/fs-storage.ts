@@ -7,7 +7,8 @@ import { DownloadError } from '../errors';
 import { rejectUnknownKeys } from '../options/validate';
 import { isSafeKey } from './keys';
 import { OpenFileCache, type OpenedFile, type OpenFileCacheOptions } from './open-file-cache';
-import type { StorageAdapter, StorageStat, StoredObject } from './types';
+import { readViaOpen } from './read-via-open';
+import type { ByteRange, CompleteStorageAdapter, StorageStat, StoredObject } from './types';
 
 const openFile = promisify(open);
 const fstatFile = promisify(fstat);
@@ -79,7 +80,7 @@ function procFdWorks(root: string): boolean {
  * `root` — so swapping a directory for a symlink between a check and the
  * open gains nothing (issue 7 #4).
  */
-export function fsStorage(options: FsStorageOptions): StorageAdapter {
+export function fsStorage(options: FsStorageOptions): CompleteStorageAdapter {
   if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
     throw new TypeError('fsStorage: pass { root } with the directory that holds the files.');
   }
@@ -149,28 +150,28 @@ export function fsStorage(options: FsStorageOptions): StorageAdapter {
     return file === undefined ? undefined : { file, release: () => close(file.fd, () => undefined) };
   }
 
-  return {
-    async open(key: string): Promise<StoredObject | null> {
-      const acquired = await acquire(key);
-      if (acquired === undefined) return null;
-      const { file, release } = acquired;
-      const { size, mtime, mtimeMs } = file.stats;
-      return {
-        size,
-        lastModified: mtime,
-        etag: fileEtag(size, mtimeMs),
-        // Positional reads on the descriptor: concurrent transfers can share a cached one.
-        readAt: (buffer, offset, length, position, callback) => read(file.fd, buffer, offset, length, position, callback),
-        close: release,
-      };
-    },
+  async function open(key: string): Promise<StoredObject | null> {
+    const acquired = await acquire(key);
+    if (acquired === undefined) return null;
+    const { file, release } = acquired;
+    const { size, mtime, mtimeMs } = file.stats;
+    return {
+      size,
+      lastModified: mtime,
+      etag: fileEtag(size, mtimeMs),
+      // Positional reads on the descriptor: concurrent transfers can share a cached one.
+      readAt: (buffer, offset, length, position, callback) => read(file.fd, buffer, offset, length, position, callback),
+      close: release,
+    };
+  }
 
+  return {
+    open,
+    read: (key: string, range?: ByteRange) => readViaOpen(open, key, range),
     async stat(key: string): Promise<StorageStat | null> {
-      const acquired = await acquire(key);
-      if (acquired === undefined) return null;
-      acquired.release();
-      const { size, mtime, mtimeMs } = acquired.file.stats;
-      return { size, lastModified: mtime, etag: fileEtag(size, mtimeMs) };
+      const object = await open(key);
+      object?.close();
+      return object === null ? null : { size: object.size, lastModified: object.lastModified!, etag: object.etag! };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isSafeKey } from './keys';
-import type { StorageAdapter, StorageStat, StoredObject } from './types';
+import { readViaOpen } from './read-via-open';
+import type { ByteRange, CompleteStorageAdapter, StorageStat, StoredObject } from './types';
 
 interface Entry {
   data: Buffer;
@@ -14,7 +15,7 @@ export interface MemoryObjectOptions {
 }
 
 /** In-memory storage for tests and demos, with the same behaviour as the real adapters. */
-export class MemoryStorage implements StorageAdapter {
+export class MemoryStorage implements CompleteStorageAdapter {
   readonly #objects = new Map<string, Entry>();
 
   /** Stores `data` under `key` (which must be a safe key: no `..`, empty segments or control characters). */
@@ -39,6 +40,11 @@ export class MemoryStorage implements StorageAdapter {
   async stat(key: string): Promise<StorageStat | null> {
     const entry = this.#objects.get(key);
     return entry === undefined ? null : { ...entry.stat };
+  }
+
+  /** A stream of `key`'s bytes (or of the inclusive `range`), as in 0.1. */
+  read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+    return readViaOpen((name) => this.open(name), key, range);
   }
 
   async open(key: string): Promise<StoredObject | null> {

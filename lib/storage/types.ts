@@ -105,3 +105,10 @@ export interface StorageAdapter {
    */
   presign?(key: string, options: PresignOptions): Promise<string | PresignedUrl>;
 }
+
+/** A storage adapter with every door: what the built-in adapters return. */
+export interface CompleteStorageAdapter extends StorageAdapter {
+  open(key: string, options: OpenOptions): Promise<StoredObject | null>;
+  stat(key: string): Promise<StorageStat | null>;
+  read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream>;
+}

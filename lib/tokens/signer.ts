@@ -21,6 +21,13 @@ export interface SignerOptions {
   clockTolerance?: number;
   /** Current time in milliseconds; for tests. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Most verified tokens remembered (default 10000; `0` turns the cache off).
+   * A token seen before skips only its signature check: expiry (with the
+   * clock tolerance) and every binding are checked on each use. A video
+   * seeking or an image reloaded then costs almost nothing for its token.
+   */
+  cache?: number;
 }
 
 /** What `sign` binds into a token. */
@@ -147,18 +154,50 @@ function invalid(cause: unknown): DownloadError {
 }
 
 /**
+ * Tokens whose signature verified, by their exact text, least recently used
+ * first out. Failures are never remembered: a forger pays the full check
+ * every time and cannot fill the cache.
+ */
+class VerifiedTokens {
+  readonly #entries = new Map<string, DownloadClaims>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get(token: string): DownloadClaims | undefined {
+    const claims = this.#entries.get(token);
+    if (claims !== undefined) {
+      this.#entries.delete(token);
+      this.#entries.set(token, claims);
+    }
+    return claims;
+  }
+
+  set(token: string, claims: DownloadClaims): void {
+    if (this.#max === 0) return;
+    this.#entries.set(token, claims);
+    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+}
+
+/**
  * Creates the token signer. Throws at start-up on a short secret, malformed
  * or mismatched keys, or unknown options.
  */
 export function createSigner(options: SignerOptions): Signer {
   if (typeof options !== 'object' || options === null) throw new TypeError('createSigner: pass an options object, e.g. { secret }.');
-  rejectUnknownKeys('createSigner', options, ['secret', 'keys', 'clockTolerance', 'now']);
+  rejectUnknownKeys('createSigner', options, ['secret', 'keys', 'clockTolerance', 'now', 'cache']);
   const keys = resolveKeys(options);
   const clockTolerance = options.clockTolerance ?? 5;
   if (!Number.isInteger(clockTolerance) || clockTolerance < 0 || clockTolerance > 300) {
     throw new RangeError('createSigner: clockTolerance must be an integer number of seconds from 0 to 300.');
   }
   const now = options.now ?? Date.now;
+  const cacheSize = options.cache ?? 10_000;
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new RangeError('createSigner: cache must be a non-negative integer number of tokens (0 turns it off).');
+  const verified = new VerifiedTokens(cacheSize);
   const signingKey = keys[0]!;
   const byKid = new Map(keys.map((key) => [key.kid, key]));
   const algorithms = [...new Set(keys.map((key) => key.alg))];
@@ -171,6 +210,18 @@ export function createSigner(options: SignerOptions): Signer {
   };
 
   async function verifySignature(token: string): Promise<DownloadClaims> {
+    const remembered = verified.get(token);
+    if (remembered !== undefined) {
+      // Only the signature is known good; time moves on.
+      if (Math.floor(now() / 1000) - clockTolerance >= remembered.expires) throw invalid(new Error('token expired'));
+      return { ...remembered };
+    }
+    const claims = await verifyFully(token);
+    verified.set(token, claims);
+    return { ...claims };
+  }
+
+  async function verifyFully(token: string): Promise<DownloadClaims> {
     if (typeof token !== 'string' || !isCanonical(token)) throw invalid(new Error('missing, oversized or non-canonical token'));
     let payload: TokenPayload;
     let kid: string | undefined;

@@ -2,7 +2,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DownloadError } from '../../errors';
 import { rejectUnknownKeys } from '../../options/validate';
 import { isSafeKey } from '../keys';
-import type { OpenOptions, PresignOptions, PresignedUrl, StorageAdapter, StorageStat, StoredObject } from '../types';
+import { readViaOpen } from '../read-via-open';
+import type { ByteRange, CompleteStorageAdapter, OpenOptions, PresignOptions, PresignedUrl, StorageAdapter, StorageStat, StoredObject } from '../types';
 import { loadAwsSdk } from './load-sdk';
 import { PresignCache, type PresignCacheOptions } from './presign-cache';
 import { openS3Object } from './s3-object';
@@ -57,7 +58,7 @@ function parsePrefix(prefix: unknown): string {
  * request aborted when the client goes away; presigned URLs carry the
  * disposition and type the router chose, and live at most 7 days (S3's limit).
  */
-export function s3Storage(options: S3StorageOptions): StorageAdapter {
+export function s3Storage(options: S3StorageOptions): CompleteStorageAdapter & Required<Pick<StorageAdapter, 'presign'>> {
   if (typeof options !== 'object' || options === null) throw new TypeError('s3Storage: pass { client, bucket, prefix? }.');
   rejectUnknownKeys('s3Storage', options, ['client', 'bucket', 'prefix', 'presignCache']);
   const { client, bucket } = options;
@@ -70,6 +71,16 @@ export function s3Storage(options: S3StorageOptions): StorageAdapter {
 
   /** The full object key, or undefined when `key` could be normalised into another one. */
   const objectKey = (key: string): string | undefined => (isSafeKey(key) ? prefix + key : undefined);
+
+  async function open(key: string, options: OpenOptions): Promise<StoredObject | null> {
+    const Key = objectKey(key);
+    if (Key === undefined) return null;
+    try {
+      return await openS3Object({ client, sdk, bucket, key: Key }, options, isNotFound);
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
 
   return {
     async stat(key: string): Promise<StorageStat | null> {
@@ -88,15 +99,9 @@ export function s3Storage(options: S3StorageOptions): StorageAdapter {
       }
     },
 
-    async open(key: string, open: OpenOptions): Promise<StoredObject | null> {
-      const Key = objectKey(key);
-      if (Key === undefined) return null;
-      try {
-        return await openS3Object({ client, sdk, bucket, key: Key }, open, isNotFound);
-      } catch (error) {
-        throw storageError(error);
-      }
-    },
+    open,
+
+    read: (key: string, range?: ByteRange) => readViaOpen(open, key, range),
 
     async presign(key: string, presign: PresignOptions): Promise<PresignedUrl> {
       const Key = objectKey(key);
