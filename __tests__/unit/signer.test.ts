@@ -127,3 +127,71 @@ test('errors are DownloadErrors with a stable code', async () => {
   expect(error).toBeInstanceOf(DownloadError);
   expect((error as DownloadError).message).toBe('The download link has expired or is invalid.');
 });
+
+describe('interoperability with jose', () => {
+  const key = new TextEncoder().encode(SECRET);
+
+  test('an HS256 token from the signer is a JWT jose verifies, with the documented header and claims', async () => {
+    const { jwtVerify } = await import('jose');
+    const signer = createSigner({ secret: SECRET });
+    const { token, expires } = await signer.sign({ fileId: 'f1', tenant: 't', disposition: 'inline', scope: '/files/f1/content', expiresIn: 60 });
+    const { payload, protectedHeader } = await jwtVerify(token, key, { audience: 'express-signed-downloads', typ: 'esd-download+jwt', algorithms: ['HS256'] });
+    expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'esd-download+jwt' });
+    expect(payload).toEqual({ fid: 'f1', ten: 't', dis: 'inline', scp: '/files/f1/content', aud: 'express-signed-downloads', iat: expires - 60, exp: expires });
+  });
+
+  test('a token jose signs with the same claims verifies; one jose signs with another key or alg does not', async () => {
+    const { SignJWT } = await import('jose');
+    const signer = createSigner({ secret: SECRET });
+    const make = (secret: Uint8Array, alg = 'HS256') => new SignJWT({ fid: 'f1', scp: '/p' })
+      .setProtectedHeader({ alg, typ: 'esd-download+jwt' }).setAudience('express-signed-downloads').setIssuedAt().setExpirationTime('1m').sign(secret);
+    await expect(signer.verify(await make(key), { fileId: 'f1', scope: '/p' })).resolves.toMatchObject({ fileId: 'f1', scope: '/p' });
+    await expectInvalid(signer.verify(await make(new TextEncoder().encode(`${SECRET}x`)), { fileId: 'f1', scope: '/p' }));
+    await expectInvalid(signer.verify(await make(key, 'HS512'), { fileId: 'f1', scope: '/p' }));
+  });
+
+  test.each([
+    [{ alg: 'HS256', typ: 'esd-download+jwt', crit: ['x'], x: 1 }],
+    [{ alg: 'HS256', typ: 'esd-download+jwt', b64: false }],
+    [{ alg: 'HS256', typ: 'esd-download+jwt', jwk: { kty: 'oct', k: 'AAAA' } }],
+    [{ alg: 'HS256' }],
+  ])('a header with anything but alg, typ and kid is refused even when the signature is right: %j', async (protectedHeader) => {
+    const { SignJWT } = await import('jose');
+    const token = await new SignJWT({ fid: 'f1' }).setProtectedHeader(protectedHeader as never).setAudience('express-signed-downloads')
+      .setIssuedAt().setExpirationTime('1m').sign(key).catch(() => undefined);
+    if (token !== undefined) await expectInvalid(createSigner({ secret: SECRET }).verify(token, { fileId: 'f1' }));
+  });
+
+  test('EdDSA and ES256 tokens (signed by jose) verify with jose after the signer made them', async () => {
+    const { jwtVerify } = await import('jose');
+    for (const [alg, pair] of [['EdDSA', generateKeyPairSync('ed25519')], ['ES256', generateKeyPairSync('ec', { namedCurve: 'P-256' })]] as const) {
+      const signer = createSigner({ keys: [{ kid: 'k', alg, privateKey: pair.privateKey, publicKey: pair.publicKey }] });
+      const { token } = await signer.sign({ fileId: 'f', expiresIn: 60 });
+      await expect(jwtVerify(token, pair.publicKey, { audience: 'express-signed-downloads' })).resolves.toMatchObject({ payload: { fid: 'f' } });
+      await expect(signer.verify(token, { fileId: 'f' })).resolves.toMatchObject({ fileId: 'f', kid: 'k' });
+    }
+  });
+});
+
+describe('the verified-token cache', () => {
+  test('a repeat skips only the signature: expiry and bindings are checked on every use', async () => {
+    let now = 1_700_000_000_000;
+    const signer = createSigner({ secret: SECRET, now: () => now, clockTolerance: 0 });
+    const { token } = await signer.sign({ fileId: 'f', tenant: 't', expiresIn: 10 });
+    await expect(signer.verify(token, { fileId: 'f', tenant: 't' })).resolves.toMatchObject({ fileId: 'f' });
+    await expectInvalid(signer.verify(token, { fileId: 'g', tenant: 't' }));
+    await expectInvalid(signer.verify(token, { fileId: 'f', tenant: 'u' }));
+    await expect(signer.verify(token, { fileId: 'f', tenant: 't' })).resolves.toMatchObject({ fileId: 'f' });
+    now += 10_000;
+    await expectInvalid(signer.verify(token, { fileId: 'f', tenant: 't' }));
+  });
+
+  test('a forged token stays refused on every try, and a cache of 0 verifies every time', async () => {
+    const signer = createSigner({ secret: SECRET, cache: 0 });
+    const { token } = await signer.sign({ fileId: 'f', expiresIn: 60 });
+    for (let i = 0; i < 3; i++) await expect(signer.verify(token, { fileId: 'f' })).resolves.toMatchObject({ fileId: 'f' });
+    const forged = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BA' : 'AA'}`;
+    for (let i = 0; i < 3; i++) await expectInvalid(createSigner({ secret: SECRET }).verify(forged, { fileId: 'f' }));
+    expect(() => createSigner({ secret: SECRET, cache: -1 })).toThrow(/cache must be a non-negative integer/);
+  });
+});

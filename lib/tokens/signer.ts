@@ -1,15 +1,12 @@
-import { jwtVerify, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import { DownloadError } from '../errors';
-import type { Disposition } from '../types';
-import { resolveAsymmetricKey, resolveSecretKey, type KeyConfig, type ResolvedKey } from './keys';
 import { rejectUnknownKeys } from '../options/validate';
+import {
+  invalid, matchClaims, payloadOf, readClaims, TOKEN_TYPE, type DownloadClaims, type SignInput, type VerifyExpectation,
+} from './claims';
+import { decodeSegment, encodeSegment, isCanonical } from './compact';
+import { resolveAsymmetricKey, resolveSecretKey, type KeyConfig, type ResolvedKey } from './keys';
 
-/**
- * The purpose markers. A JWT the host signs for anything else with the same
- * secret lacks them and is refused, so a session token can never open a file.
- */
-const TOKEN_TYPE = 'esd-download+jwt';
-const AUDIENCE = 'express-signed-downloads';
+export { matchClaims } from './claims';
+export type { DownloadClaims, SignInput, VerifyExpectation } from './claims';
 
 /** Options of {@link createSigner}: either one `secret` or a list of `keys`. */
 export interface SignerOptions {
@@ -30,47 +27,10 @@ export interface SignerOptions {
   cache?: number;
 }
 
-/** What `sign` binds into a token. */
-export interface SignInput {
-  fileId: string;
-  tenant?: string;
-  disposition?: Disposition;
-  /**
-   * Where the token may be redeemed: the signed route's path (what the
-   * routers bind by default) or a host-chosen scope name.
-   */
-  scope?: string;
-  /** Lifetime in seconds (a positive integer). */
-  expiresIn: number;
-}
-
 /** A freshly signed token and its expiry in Unix seconds. */
 export interface SignedToken {
   token: string;
   expires: number;
-}
-
-/** What `verify` must find in the token, or it throws `TOKEN_INVALID`. */
-export interface VerifyExpectation {
-  fileId: string;
-  tenant?: string;
-  /** The `expires` query parameter; must equal the token's expiry when given. */
-  expires?: number;
-  /** Where the token is being redeemed; must equal the token's scope (both absent counts as equal). */
-  scope?: string;
-}
-
-/** The verified content of a download token. */
-export interface DownloadClaims {
-  fileId: string;
-  tenant?: string;
-  disposition?: Disposition;
-  /** Where the token may be redeemed (see {@link SignInput.scope}). */
-  scope?: string;
-  /** Unix seconds. */
-  expires: number;
-  issuedAt: number;
-  kid?: string;
 }
 
 /** Signs and verifies download tokens. */
@@ -87,39 +47,6 @@ export interface Signer {
    * to be genuine.
    */
   verifySignature(token: string): Promise<DownloadClaims>;
-}
-
-interface TokenPayload extends JWTPayload {
-  fid?: unknown;
-  ten?: unknown;
-  dis?: unknown;
-  scp?: unknown;
-}
-
-const MAX_TOKEN_LENGTH = 4096;
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-/**
- * One token, one spelling. base64url decoders accept padding and ignore the
- * unused low bits of the last character, so without this check one signature
- * has several spellings and one link many URLs (issue 7). The header and
- * payload are covered by the signature as text; the signature segment is not.
- */
-function isCanonical(token: string): boolean {
-  if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) return false;
-  const signature = token.slice(token.lastIndexOf('.') + 1);
-  return Buffer.from(signature, 'base64url').toString('base64url') === signature;
-}
-
-/** Throws `TOKEN_INVALID` unless `claims` bind exactly what `expected` says; a mismatch is indistinguishable from a forgery. */
-export function matchClaims(claims: DownloadClaims, expected: VerifyExpectation): DownloadClaims {
-  if (claims.fileId !== expected.fileId) throw invalid(new Error('token is for another file'));
-  if (claims.tenant !== expected.tenant) throw invalid(new Error('token is for another tenant'));
-  if (expected.expires !== undefined && claims.expires !== expected.expires) throw invalid(new Error('expires does not match the token'));
-  if (claims.scope !== expected.scope) {
-    throw invalid(new Error(`token is for ${claims.scope === undefined ? 'no scope' : JSON.stringify(claims.scope)}, redeemed at ${JSON.stringify(expected.scope)}`));
-  }
-  return claims;
 }
 
 function resolveKeys(options: SignerOptions): ResolvedKey[] {
@@ -147,10 +74,6 @@ function resolveKeys(options: SignerOptions): ResolvedKey[] {
         throw new TypeError(`createSigner: key "${(key as KeyConfig).kid}" has alg ${JSON.stringify((key as { alg?: unknown }).alg)}; use 'HS256', 'EdDSA' or 'ES256'.`);
     }
   });
-}
-
-function invalid(cause: unknown): DownloadError {
-  return new DownloadError('TOKEN_INVALID', undefined, { cause });
 }
 
 /**
@@ -200,15 +123,6 @@ export function createSigner(options: SignerOptions): Signer {
   const verified = new VerifiedTokens(cacheSize);
   const signingKey = keys[0]!;
   const byKid = new Map(keys.map((key) => [key.kid, key]));
-  const algorithms = [...new Set(keys.map((key) => key.alg))];
-
-  // The key comes only from our own set: a token's `kid` selects among them, it never supplies one.
-  const keyFor = async (header: JWTHeaderParameters) => {
-    const key = byKid.get(header.kid);
-    if (key === undefined || key.alg !== header.alg) throw invalid(new Error(`no key for kid ${String(header.kid)} / alg ${header.alg}`));
-    return key.verifyingKey();
-  };
-
   async function verifySignature(token: string): Promise<DownloadClaims> {
     const remembered = verified.get(token);
     if (remembered !== undefined) {
@@ -221,34 +135,27 @@ export function createSigner(options: SignerOptions): Signer {
     return { ...claims };
   }
 
+  /**
+   * Format, header, key, signature, then claims. The header may name only
+   * `alg`, `typ` and `kid` (no `jwk`, `jku`, `crit` or anything else a
+   * library might act on), and the key comes only from our own set: a token's
+   * `kid` selects among them, it never supplies one.
+   */
   async function verifyFully(token: string): Promise<DownloadClaims> {
     if (typeof token !== 'string' || !isCanonical(token)) throw invalid(new Error('missing, oversized or non-canonical token'));
-    let payload: TokenPayload;
-    let kid: string | undefined;
-    try {
-      const result = await jwtVerify<TokenPayload>(token, keyFor, {
-        algorithms,
-        audience: AUDIENCE,
-        typ: TOKEN_TYPE,
-        clockTolerance,
-        currentDate: new Date(now()),
-        requiredClaims: ['exp', 'iat', 'fid'],
-      });
-      payload = result.payload;
-      kid = result.protectedHeader.kid;
-    } catch (error) {
-      throw error instanceof DownloadError ? error : invalid(error);
+    const [headerSegment = '', payloadSegment = ''] = token.split('.');
+    const header = decodeSegment(headerSegment);
+    if (header === undefined || Object.keys(header).some((name) => name !== 'alg' && name !== 'typ' && name !== 'kid')) {
+      throw invalid(new Error('malformed header or unexpected header parameters'));
     }
-    const { fid, ten, dis, scp } = payload;
-    if (typeof fid !== 'string' || (ten !== undefined && typeof ten !== 'string') || (scp !== undefined && typeof scp !== 'string')) {
-      throw invalid(new Error('malformed binding claims'));
-    }
-    if (dis !== undefined && dis !== 'inline' && dis !== 'attachment') throw invalid(new Error('bad disposition claim'));
-    const claims: DownloadClaims = { fileId: fid, expires: payload.exp as number, issuedAt: payload.iat as number };
-    if (ten !== undefined) claims.tenant = ten;
-    if (dis !== undefined) claims.disposition = dis;
-    if (scp !== undefined) claims.scope = scp;
-    if (kid !== undefined) claims.kid = kid;
+    if (header.typ !== TOKEN_TYPE) throw invalid(new Error(`token type ${JSON.stringify(header.typ)} is not a download token`));
+    const key = byKid.get(header.kid as string | undefined);
+    if (key === undefined || key.alg !== header.alg) throw invalid(new Error(`no key for kid ${JSON.stringify(header.kid)} / alg ${JSON.stringify(header.alg)}`));
+    if (!(await key.verify(token))) throw invalid(new Error('signature does not verify'));
+    const payload = decodeSegment(payloadSegment);
+    if (payload === undefined) throw invalid(new Error('malformed payload'));
+    const claims = readClaims(payload, Math.floor(now() / 1000), clockTolerance);
+    if (key.kid !== undefined) claims.kid = key.kid;
     return claims;
   }
 
@@ -261,18 +168,9 @@ export function createSigner(options: SignerOptions): Signer {
       if (!Number.isInteger(input.expiresIn) || input.expiresIn <= 0) throw new RangeError('sign: expiresIn must be a positive integer number of seconds.');
       const issuedAt = Math.floor(now() / 1000);
       const expires = issuedAt + input.expiresIn;
-      const payload: TokenPayload = { fid: input.fileId };
-      if (input.tenant !== undefined) payload.ten = input.tenant;
-      if (input.disposition !== undefined) payload.dis = input.disposition;
-      if (input.scope !== undefined) payload.scp = input.scope;
-      const header: JWTHeaderParameters = { alg: signingKey.alg, typ: TOKEN_TYPE };
+      const header: Record<string, unknown> = { alg: signingKey.alg, typ: TOKEN_TYPE };
       if (signingKey.kid !== undefined) header.kid = signingKey.kid;
-      const token = await new SignJWT(payload)
-        .setProtectedHeader(header)
-        .setAudience(AUDIENCE)
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(expires)
-        .sign(await signingKey.signingKey());
+      const token = await signingKey.sign(header, encodeSegment(payloadOf(input, issuedAt, expires)));
       return { token, expires };
     },
 

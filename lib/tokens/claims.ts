@@ -1,0 +1,98 @@
+import { DownloadError } from '../errors';
+import type { Disposition } from '../types';
+
+/**
+ * The purpose markers. A JWT the host signs for anything else with the same
+ * secret lacks them and is refused, so a session token can never open a file.
+ */
+export const TOKEN_TYPE = 'esd-download+jwt';
+export const AUDIENCE = 'express-signed-downloads';
+
+/** What `sign` binds into a token. */
+export interface SignInput {
+  fileId: string;
+  tenant?: string;
+  disposition?: Disposition;
+  /**
+   * Where the token may be redeemed: the signed route's path (what the
+   * routers bind by default) or a host-chosen scope name.
+   */
+  scope?: string;
+  /** Lifetime in seconds (a positive integer). */
+  expiresIn: number;
+}
+
+/** What `verify` must find in the token, or it throws `TOKEN_INVALID`. */
+export interface VerifyExpectation {
+  fileId: string;
+  tenant?: string;
+  /** The `expires` query parameter; must equal the token's expiry when given. */
+  expires?: number;
+  /** Where the token is being redeemed; must equal the token's scope (both absent counts as equal). */
+  scope?: string;
+}
+
+/** The verified content of a download token. */
+export interface DownloadClaims {
+  fileId: string;
+  tenant?: string;
+  disposition?: Disposition;
+  /** Where the token may be redeemed (see {@link SignInput.scope}). */
+  scope?: string;
+  /** Unix seconds. */
+  expires: number;
+  issuedAt: number;
+  kid?: string;
+}
+
+/** A `TOKEN_INVALID` with its internal reason; every token failure looks the same to the client. */
+export function invalid(cause: unknown): DownloadError {
+  return new DownloadError('TOKEN_INVALID', undefined, { cause: cause instanceof Error ? cause : new Error(String(cause)) });
+}
+
+/** The JWT claims set of a token: the bindings, then `aud`, `iat`, `exp`. */
+export function payloadOf(input: SignInput, issuedAt: number, expires: number): Record<string, unknown> {
+  const payload: Record<string, unknown> = { fid: input.fileId };
+  if (input.tenant !== undefined) payload.ten = input.tenant;
+  if (input.disposition !== undefined) payload.dis = input.disposition;
+  if (input.scope !== undefined) payload.scp = input.scope;
+  payload.aud = AUDIENCE;
+  payload.iat = issuedAt;
+  payload.exp = expires;
+  return payload;
+}
+
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/**
+ * The claims of a token whose signature verified, or `TOKEN_INVALID`:
+ * audience, issue and expiry times (RFC 7519 §4.1, with `clockTolerance`
+ * seconds of skew on `exp` and `nbf`), and well-typed bindings.
+ */
+export function readClaims(payload: Record<string, unknown>, nowSeconds: number, clockTolerance: number): DownloadClaims {
+  const { fid, ten, dis, scp, aud, iat, exp, nbf } = payload;
+  if (aud !== AUDIENCE && !(Array.isArray(aud) && aud.includes(AUDIENCE))) throw invalid(new Error('token is for another audience'));
+  if (!isTime(iat) || !isTime(exp)) throw invalid(new Error('token has no valid iat / exp'));
+  if (nowSeconds - clockTolerance >= exp) throw invalid(new Error('token expired'));
+  if (nbf !== undefined && (!isTime(nbf) || nowSeconds + clockTolerance < nbf)) throw invalid(new Error('token not yet valid'));
+  if (typeof fid !== 'string' || (ten !== undefined && typeof ten !== 'string') || (scp !== undefined && typeof scp !== 'string')) {
+    throw invalid(new Error('malformed binding claims'));
+  }
+  if (dis !== undefined && dis !== 'inline' && dis !== 'attachment') throw invalid(new Error('bad disposition claim'));
+  const claims: DownloadClaims = { fileId: fid, expires: exp, issuedAt: iat };
+  if (ten !== undefined) claims.tenant = ten;
+  if (dis !== undefined) claims.disposition = dis;
+  if (scp !== undefined) claims.scope = scp;
+  return claims;
+}
+
+/** Throws `TOKEN_INVALID` unless `claims` bind exactly what `expected` says; a mismatch is indistinguishable from a forgery. */
+export function matchClaims(claims: DownloadClaims, expected: VerifyExpectation): DownloadClaims {
+  if (claims.fileId !== expected.fileId) throw invalid(new Error('token is for another file'));
+  if (claims.tenant !== expected.tenant) throw invalid(new Error('token is for another tenant'));
+  if (expected.expires !== undefined && claims.expires !== expected.expires) throw invalid(new Error('expires does not match the token'));
+  if (claims.scope !== expected.scope) {
+    throw invalid(new Error(`token is for ${claims.scope === undefined ? 'no scope' : JSON.stringify(claims.scope)}, redeemed at ${JSON.stringify(expected.scope)}`));
+  }
+  return claims;
+}
