@@ -1,5 +1,7 @@
 import { contentType as mimeContentType, lookup } from 'mime-types';
 import type { FileRecord } from '../types';
+import { extname } from 'node:path';
+import { memo } from './memo';
 import { parseMediaType, type MediaType } from './media-type';
 
 const FALLBACK: MediaType = { essence: 'application/octet-stream', value: 'application/octet-stream' };
@@ -37,19 +39,25 @@ export interface ResolvedType extends MediaType {
   trusted: boolean;
 }
 
-function byName(name: string | undefined): ResolvedType | undefined {
-  if (name === undefined) return undefined;
-  const type = lookup(name);
+/** The type mime-types gives an extension (with its charset), parsed once per extension. */
+const typeOfExtension = memo(1000, (extension: string): ResolvedType | undefined => {
+  const type = lookup(extension);
   if (type === false) return undefined;
   const parsed = parseMediaType(mimeContentType(type) || type);
   return parsed === undefined ? undefined : { ...parsed, trusted: true };
+});
+
+function byName(name: string | undefined): ResolvedType | undefined {
+  if (name === undefined) return undefined;
+  const extension = extname(name).toLowerCase();
+  return extension === '' ? undefined : typeOfExtension(extension);
 }
 
 /** A type someone declared (record or store): exactly one media type, or untrusted octet-stream. */
-function declared(value: string): ResolvedType {
+const declared = memo(1000, (value: string): ResolvedType => {
   const parsed = parseMediaType(value);
   return parsed === undefined ? { ...FALLBACK, trusted: false } : { ...parsed, trusted: true };
-}
+});
 
 /**
  * Content-Type by the documented order: record → filename → storage → key →

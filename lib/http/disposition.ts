@@ -1,5 +1,6 @@
 import { create as contentDisposition } from 'content-disposition';
 import type { Disposition } from '../types';
+import { memo } from './memo';
 import { toWellFormed } from './unicode';
 
 // C0, DEL and C1 controls never belong in a file name shown to a user.
@@ -12,8 +13,12 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
  * which every browser handles.
  */
 export function dispositionHeader(type: Disposition, filename: string | undefined): string {
-  return filename === undefined || filename === '' ? type : contentDisposition(filename, { type });
+  if (filename === undefined || filename === '') return type;
+  return type === 'inline' ? inlineHeader(filename) : attachmentHeader(filename);
 }
+
+const inlineHeader = memo(1000, (filename: string) => contentDisposition(filename, { type: 'inline' }));
+const attachmentHeader = memo(1000, (filename: string) => contentDisposition(filename, { type: 'attachment' }));
 
 /** The last segment of a path with either separator, without control characters. */
 function baseName(name: string): string {

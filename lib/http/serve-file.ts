@@ -108,14 +108,17 @@ async function answer(req: Request, res: Response, input: ServeFileInput, object
   const info = describe(input, object);
 
   if (input.json !== false && wantsJson(req, info.representation.essence)) {
+    if (input.headers !== undefined) checkHeaders(input.headers);
     const headers: HeaderMap = { 'Cache-Control': input.cacheControl, Vary: 'Accept', 'X-Content-Type-Options': 'nosniff', ...input.headers };
-    checkHeaders(headers);
     await sendJsonContent(req, res, input, info, input.json, headers, object);
     return false;
   }
 
+  // Only what came from outside is checked: the type is normalised, the
+  // disposition encoded by content-disposition, the rest built here.
+  if (info.etag !== undefined) checkHeaders({ ETag: info.etag });
+  if (input.headers !== undefined) checkHeaders(input.headers);
   const headers = { ...representationHeaders(input, info), ...input.headers };
-  checkHeaders(headers);
   const precondition = object.notModified === true ? 'not-modified' : evaluatePreconditions(req.method, req.headers, info);
   if (precondition === 'failed') throw new DownloadError('PRECONDITION_FAILED');
   if (precondition === 'not-modified') {
@@ -143,7 +146,9 @@ async function answer(req: Request, res: Response, input: ServeFileInput, object
 
   // Always an explicit range: a full read asks for exactly the announced bytes.
   const wanted: ByteRange = range ?? { start: 0, end: info.size - 1 };
-  if (object.readAt !== undefined && length <= SMALL_BODY) {
+  // A small body goes out in one write (from memory, or from one read); a
+  // large one is streamed even from memory, with its progress accounted.
+  if (length <= SMALL_BODY && (object.body !== undefined || object.readAt !== undefined)) {
     const body = await readRange(object, wanted);
     res.writeHead(status, headers as Record<string, string>);
     res.end(body);

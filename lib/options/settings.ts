@@ -88,11 +88,11 @@ const DEFAULT_JSON_BUFFER = 8 * 1024 * 1024;
 
 function parseJson(where: string, value: unknown): false | JsonMode {
   if (value === undefined || value === false) return false;
-  const { maxBytes, maxBufferedBytes, ...rest } = (value ?? {}) as { maxBytes?: unknown; maxBufferedBytes?: unknown };
+  const { maxBytes, maxBufferedBytes } = (value ?? {}) as { maxBytes?: unknown; maxBufferedBytes?: unknown };
   if (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes) || maxBytes <= 0) {
     throw new TypeError(`${where}: \`json\` must be false or { maxBytes } with a positive integer (base64 answers are held in memory).`);
   }
-  rejectUnknownKeys(`${where}: json`, rest, []);
+  rejectUnknownKeys(`${where}: json`, value as object, ['maxBytes', 'maxBufferedBytes']);
   const buffered = integerOption(where, 'json.maxBufferedBytes', maxBufferedBytes, Math.max(maxBytes, DEFAULT_JSON_BUFFER), maxBytes, Number.MAX_SAFE_INTEGER, 'bytes');
   return { maxBytes, budget: new ByteBudget(buffered) };
 }

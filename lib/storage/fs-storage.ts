@@ -15,6 +15,11 @@ const fstatFile = promisify(fstat);
 const closeFile = promisify(close);
 const readLink = promisify(readlink);
 const realPath = promisify(realpath);
+const readFile = (fd: number, buffer: Buffer, offset: number, length: number, position: number) =>
+  new Promise<number>((resolve, reject) => read(fd, buffer, offset, length, position, (error, bytes) => (error ? reject(error) : resolve(bytes))));
+
+/** Files up to this size are kept in memory by the open-file cache (within its content budget). */
+const SMALL_CONTENT = 64 * 1024;
 const statPath = promisify(stat);
 
 /**
@@ -143,9 +148,23 @@ export function fsStorage(options: FsStorageOptions): CompleteStorageAdapter {
     }
   }
 
+  /** A small file opened for the cache is read whole at once, while the content budget has room. */
+  async function withContent(file: OpenedFile | undefined): Promise<OpenedFile | undefined> {
+    if (file === undefined || cache === undefined || file.stats.size > SMALL_CONTENT || !cache.hasRoomFor(file.stats.size)) return file;
+    const content = Buffer.allocUnsafe(file.stats.size);
+    let filled = 0;
+    while (filled < content.length) {
+      const bytes = await readFile(file.fd, content, filled, content.length - filled, filled);
+      if (bytes === 0) return file; // shrank since the stat: leave it to the reads
+      filled += bytes;
+    }
+    if (cache.reserveContent(content.length)) file.content = content;
+    return file;
+  }
+
   /** The checked file for `key` with a release function: from the cache, or opened for this request alone. */
   async function acquire(key: string): Promise<{ file: OpenedFile; release: () => void } | undefined> {
-    if (cache !== undefined) return cache.acquire(key, () => openChecked(key));
+    if (cache !== undefined) return cache.acquire(key, async () => withContent(await openChecked(key)));
     const file = await openChecked(key);
     return file === undefined ? undefined : { file, release: () => close(file.fd, () => undefined) };
   }
@@ -159,6 +178,7 @@ export function fsStorage(options: FsStorageOptions): CompleteStorageAdapter {
       size,
       lastModified: mtime,
       etag: fileEtag(size, mtimeMs),
+      ...(file.content === undefined ? {} : { body: file.content }),
       // Positional reads on the descriptor: concurrent transfers can share a cached one.
       readAt: (buffer, offset, length, position, callback) => read(file.fd, buffer, offset, length, position, callback),
       close: release,
@@ -178,11 +198,15 @@ export function fsStorage(options: FsStorageOptions): CompleteStorageAdapter {
 
 function parseCache(value: unknown): OpenFileCache | undefined {
   if (value === false) return undefined;
-  const { maxEntries = 1000, validityMs = 1000, ...rest } = (value ?? {}) as OpenFileCacheOptions;
-  rejectUnknownKeys('fsStorage: openFileCache', rest, []);
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new TypeError('fsStorage: `openFileCache` must be false or { maxEntries?, validityMs?, maxContentBytes? }.');
+  }
+  rejectUnknownKeys('fsStorage: openFileCache', value ?? {}, ['maxEntries', 'validityMs', 'maxContentBytes']);
+  const { maxEntries = 1000, validityMs = 1000, maxContentBytes = 8 * 1024 * 1024 } = (value ?? {}) as OpenFileCacheOptions;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('fsStorage: openFileCache.maxEntries must be a positive integer.');
   if (!Number.isInteger(validityMs) || validityMs < 1 || validityMs > 3_600_000) {
     throw new RangeError('fsStorage: openFileCache.validityMs must be an integer number of milliseconds from 1 to 3600000 (it is how stale a replaced file may be served).');
   }
-  return new OpenFileCache({ maxEntries, validityMs });
+  if (!Number.isInteger(maxContentBytes) || maxContentBytes < 0) throw new RangeError('fsStorage: openFileCache.maxContentBytes must be a non-negative integer number of bytes (0 keeps no file content).');
+  return new OpenFileCache({ maxEntries, validityMs, maxContentBytes });
 }

@@ -53,7 +53,8 @@ export class MemoryStorage implements CompleteStorageAdapter {
     const { data } = entry;
     return {
       ...entry.stat,
-      // The bytes are in memory already: a positional read is a copy, and a later put() does not change an open object.
+      // The bytes are in memory already; a later put() replaces the entry, never these bytes.
+      body: data,
       readAt: (buffer, offset, length, position, callback) => {
         const copied = data.copy(buffer, offset, position, Math.min(data.length, position + length));
         process.nextTick(callback, null, copied);

@@ -1,10 +1,12 @@
 import { close } from 'node:fs';
 import type { Stats } from 'node:fs';
 
-/** An open, checked file: its descriptor and the stat taken from it. */
+/** An open, checked file: its descriptor, the stat taken from it, and for a small file its bytes. */
 export interface OpenedFile {
   fd: number;
   stats: Stats;
+  /** The whole file, read once when it was opened (small files, within the cache's content budget). */
+  content?: Buffer;
 }
 
 /** Options of the open-file cache (`fsStorage({ openFileCache })`). */
@@ -13,10 +15,17 @@ export interface OpenFileCacheOptions {
   maxEntries?: number;
   /**
    * How long an open descriptor and its stat are reused, in milliseconds
-   * (default 1000). A file replaced or deleted on disk is served in its old
-   * version for at most this long after the change.
+   * (default 1000). A file replaced, rewritten or deleted on disk is served in
+   * its old version for at most this long after the change.
    */
   validityMs?: number;
+  /**
+   * Bytes of small files (up to 64 KiB each) kept in memory with their
+   * descriptors (default 8 MiB; `0` keeps none). A hit then costs no read
+   * at all: the thread-pool round trip of a read is most of what a small
+   * download costs.
+   */
+  maxContentBytes?: number;
 }
 
 interface Entry {
@@ -40,11 +49,14 @@ export class OpenFileCache {
   readonly #pending = new Map<string, Promise<OpenedFile | undefined>>();
   readonly #maxEntries: number;
   readonly #validityMs: number;
+  readonly #maxContentBytes: number;
+  #contentBytes = 0;
   readonly #now: () => number;
 
   constructor(options: Required<OpenFileCacheOptions>, now: () => number = Date.now) {
     this.#maxEntries = options.maxEntries;
     this.#validityMs = options.validityMs;
+    this.#maxContentBytes = options.maxContentBytes;
     this.#now = now;
     // Expired descriptors are closed even if their key is never asked for again
     // (a deleted file's space is freed); unref'd so the cache never keeps a process alive.
@@ -56,6 +68,18 @@ export class OpenFileCache {
       else cache.sweep();
     }, Math.max(100, options.validityMs));
     timer.unref();
+  }
+
+  /** Whether `bytes` more of file content fit the budget now. */
+  hasRoomFor(bytes: number): boolean {
+    return this.#contentBytes + bytes <= this.#maxContentBytes;
+  }
+
+  /** Counts `bytes` of content until their entry goes; false (and nothing counted) when they no longer fit. */
+  reserveContent(bytes: number): boolean {
+    if (!this.hasRoomFor(bytes)) return false;
+    this.#contentBytes += bytes;
+    return true;
   }
 
   /** Closes the descriptors whose validity has passed (and that no transfer uses). */
@@ -105,6 +129,7 @@ export class OpenFileCache {
     if (this.#entries.get(key) === entry) this.#entries.delete(key);
     if (entry.evicted) return;
     entry.evicted = true;
+    if (entry.file.content !== undefined) this.#contentBytes -= entry.file.content.length;
     if (entry.users === 0) closeQuietly(entry.file.fd);
   }
 

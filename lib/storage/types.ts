@@ -52,6 +52,8 @@ export type ReadAt = (
 export interface StoredObject extends StorageStat {
   /** The store itself found `ifNoneMatch`/`ifModifiedSince` satisfied: the engine answers 304 and reads nothing. */
   notModified?: boolean;
+  /** The whole object, already in memory (memory storage, a small cached file): sent without any read. */
+  body?: Buffer;
   readAt?: ReadAt;
   /** The bytes of the inclusive `range`; called at most once. */
   stream?(range: ByteRange): NodeJS.ReadableStream | Promise<NodeJS.ReadableStream>;
