@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { DownloadError } from '../errors';
 import { emitEvent } from '../http/events';
 import { sendError } from '../http/error-response';
@@ -36,20 +36,14 @@ export function downloadRoute(settings: Settings, handle: (req: Request, res: Re
  * adding its routes. Express decodes route parameters while matching, and a
  * malformed percent-escape (`%ff`) would go to the app's error page with a
  * stack trace; the router answers it as 422 itself. Only errors raised inside
- * this router are answered: a marker set on the way in tells them apart from
- * a host error that merely passes through.
+ * this router reach its error handler: Express skips a mounted router (a
+ * three-argument function) while an error from before it is pending.
  */
 export function downloadRouter(settings: Settings, register: (router: Router) => void): Router {
-  const entered = Symbol('entered');
-  type Marked = Request & { [entered]?: true };
   const router = Router({ mergeParams: true });
-  router.use((req: Marked, _res: Response, next: NextFunction) => {
-    req[entered] = true;
-    next();
-  });
   register(router);
-  const malformedPath: ErrorRequestHandler = (error: unknown, req: Marked, res, next) => {
-    if (req[entered] !== true || !(error instanceof URIError)) return next(error);
+  const malformedPath: ErrorRequestHandler = (error: unknown, req, res, next) => {
+    if (!(error instanceof URIError)) return next(error);
     const answer = new DownloadError('VALIDATION_ERROR', 'The URL contains an invalid percent-encoding.', {
       cause: error, details: { parameter: 'path', in: 'path', reason: 'malformed_encoding' },
     });
