@@ -43,5 +43,5 @@ export class TransferBudget {
 }
 
 /** The default budget, shared by every router of the process that does not set its own. */
-export const DEFAULT_TRANSFER_BUDGET = 24 * 1024 * 1024;
+export const DEFAULT_TRANSFER_BUDGET = 16 * 1024 * 1024;
 export const sharedTransferBudget = new TransferBudget(DEFAULT_TRANSFER_BUDGET);

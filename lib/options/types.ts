@@ -110,7 +110,7 @@ export interface SharedOptions {
   scope?: string;
   /**
    * Bytes of buffer shared by the bodies this router streams (default: one
-   * 24 MiB budget for the whole process). One download reads 1 MiB at a
+   * 16 MiB budget for the whole process). One download reads 1 MiB at a
    * time; many share the budget, so memory stays flat however many clients
    * are slow.
    */
