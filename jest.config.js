@@ -21,6 +21,8 @@ module.exports = {
       // Examples on S3 run in the s3 project, which starts the gateway.
       testPathIgnorePatterns: ['\\.s3\\.test\\.ts$'],
     },
+    // nginx offload through a real nginx from Debian, started by the tests on 127.0.0.1.
+    { ...base, displayName: 'nginx', testMatch: ['<rootDir>/__tests__/offload/**/*.test.ts'], globalSetup: '<rootDir>/__tests__/offload/global-setup.ts' },
     // A bounded mixed attack load against a server process (scripts/load-attack.mjs --quick).
     { ...base, displayName: 'load', testMatch: ['<rootDir>/__tests__/load/**/*.test.ts'] },
     {

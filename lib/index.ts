@@ -14,6 +14,7 @@ export type { ServeDownloadOptions } from './routers/serve-download';
 export { redirectToPresigned } from './routers/redirect-to-presigned';
 export type { RedirectToPresignedOptions } from './routers/redirect-to-presigned';
 export type { JsonFileBody } from './http/serve-file';
+export type { OffloadOptions } from './http/offload';
 export { DEFAULT_INLINE_TYPES } from './http/content-type';
 export type {
   DeniedEvent, DownloadEvent, ErrorResponse, HeaderMap, IssuedEvent, MaybePromise, RedirectedEvent, ServedEvent, SharedOptions,

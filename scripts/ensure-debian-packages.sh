@@ -6,7 +6,8 @@ set -euo pipefail
 
 missing=()
 for pair in "$@"; do
-  command -v "${pair%%:*}" >/dev/null || missing+=("${pair##*:}")
+  cmd=${pair%%:*}
+  command -v "$cmd" >/dev/null || [ -x "/usr/sbin/$cmd" ] || missing+=("${pair##*:}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)

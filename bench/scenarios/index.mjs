@@ -19,7 +19,9 @@
 //        one verified, warmed-up, checked run of a Side for custom scenarios.
 import { issueUrl } from './issue-url.mjs';
 import { largeStream, range1MiB } from './large.mjs';
+import { offload } from './offload.mjs';
 import { redirect } from './redirect.mjs';
+import { s3Proxy } from './s3-proxy.mjs';
 import { rss } from './rss.mjs';
 import { smallJose, smallStatic } from './small.mjs';
 import { tokenCost } from './token-cost.mjs';
@@ -33,15 +35,8 @@ export const scenarios = [
   redirect,
   rss,
   tokenCost,
-  // ── EXTENSION POINT: scenarios still to come (add the import above and the entry here) ──
-  // offload:  PAIR — our router answering X-Accel-Redirect behind a real nginx
-  //           vs nginx serving the file alone. Both sides need nginx: give each
-  //           Side a `start(ctx)` that launches nginx (pinned with
-  //           lib/processes.mjs `pinned(ctx.env.pin, SERVER_CPU, …)`) in front
-  //           of the Node app and returns nginx's origin, its pid and stop().
-  // s3-proxy: CUSTOM — gateway requests per download (count the S3 gateway's
-  //           requests around a `measure()` of a proxied download), metric
-  //           requests/download rather than req/s.
+  offload,
+  s3Proxy,
 ];
 
 /** The scenarios `--only` asks for (by name or alias), in registry order; throws on an unknown name. */

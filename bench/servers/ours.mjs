@@ -15,6 +15,15 @@ export function signedDownload({ root, secret }) {
   return app;
 }
 
+/** The same route offloading the bytes to nginx (X-Accel-Redirect to /protected/, see examples/offload/nginx.conf). */
+export function signedDownloadOffload({ root, secret }) {
+  const app = express();
+  app.use('/files', serveSignedDownload({
+    storage: fsStorage({ root }), signer: createSigner({ secret }), findFile, offload: { header: 'X-Accel-Redirect', prefix: '/protected/' },
+  }));
+  return app;
+}
+
 /** issueDownloadUrl: GET /files/:fileId/download-url with X-API-Key → { download_url, token, expires, … } */
 export function issueUrl({ root, secret, apiKey }) {
   const app = express();

@@ -7,7 +7,7 @@ import { evaluatePreconditions, rangeStillValid } from './conditional';
 import { sendJsonContent, wantsJson } from './json-content';
 import { openObject, readRange } from './open-object';
 import { decideRange, rangeHint } from './range';
-import { represent } from './representation';
+import { represent, type Representation } from './representation';
 import { sendExactly } from './send-exactly';
 import { sendPositional } from './send-positional';
 import type { ObjectInfo, ServeFileInput } from './types';
@@ -50,19 +50,27 @@ function describe(input: ServeFileInput, object: StoredObject): ObjectInfo {
   };
 }
 
-function representationHeaders(input: ServeFileInput, info: ObjectInfo): HeaderMap {
-  const { representation } = info;
+/**
+ * What every served file carries, whoever sends the bytes (this engine or a
+ * web server the response is offloaded to): type, disposition, caching,
+ * `nosniff`, and a sandbox for any document opened from the app's origin (no
+ * script, no same-origin access, whatever slips past the type checks).
+ * Chromium refuses to render a sandboxed PDF, so an inline PDF goes without it.
+ */
+export function contentHeaders(representation: Representation, cacheControl: string): HeaderMap {
   const headers: HeaderMap = {
     'Content-Type': representation.contentType,
     'Content-Disposition': representation.contentDisposition,
-    'Accept-Ranges': 'bytes',
-    'Cache-Control': input.cacheControl,
+    'Cache-Control': cacheControl,
     'X-Content-Type-Options': 'nosniff',
   };
-  // A document opened from the app's origin runs in a sandbox: no script, no
-  // same-origin access, whatever slips past the type checks. Chromium refuses
-  // to render a sandboxed PDF, so an inline PDF goes without it.
   if (!(representation.disposition === 'inline' && representation.essence === 'application/pdf')) headers['Content-Security-Policy'] = 'sandbox';
+  return headers;
+}
+
+function representationHeaders(input: ServeFileInput, info: ObjectInfo): HeaderMap {
+  const headers = contentHeaders(info.representation, input.cacheControl);
+  headers['Accept-Ranges'] = 'bytes';
   if (info.etag !== undefined) headers.ETag = info.etag;
   if (info.lastModified !== undefined) headers['Last-Modified'] = info.lastModified.toUTCString();
   // The same URL answers bytes or JSON, so shared caches must key on Accept.

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { Request } from 'express';
+import { parseOffload, type OffloadOptions } from '../http/offload';
 import type { JsonFileBody } from '../http/serve-file';
 import { parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
@@ -14,6 +15,8 @@ export interface ServeDownloadOptions extends SharedOptions {
   path?: string;
   /** Reshapes the JSON-mode body (`json` option). */
   formatResponse?: (body: JsonFileBody, file: FileRecord, req: Request) => unknown;
+  /** Let nginx (`X-Accel-Redirect`) or Apache (`X-Sendfile`) send the bytes after every check; see the README. */
+  offload?: OffloadOptions;
 }
 
 /**
@@ -24,8 +27,9 @@ export interface ServeDownloadOptions extends SharedOptions {
  */
 export function serveDownload(options: ServeDownloadOptions): Router {
   const where = 'serveDownload';
-  const settings = parseSettings(where, options, ['path', 'formatResponse'], { authorize: true, signer: false });
+  const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload'], { authorize: true, signer: false });
   const path = parsePath(where, options.path, '/:fileId/download');
+  const offload = parseOffload(where, options.offload);
   return downloadRouter(settings, (router) => router.get(
     path,
     downloadRoute(settings, async (req, res, context) => {
@@ -35,6 +39,7 @@ export function serveDownload(options: ServeDownloadOptions): Router {
         disposition: await settings.disposition(target.file, req),
         cacheControl: 'private, no-cache',
         formatResponse: options.formatResponse,
+        offload,
       });
     }),
   ));

@@ -1,6 +1,11 @@
 import type { Request, Response } from 'express';
+import { DownloadError } from '../errors';
+import { checkHeaders } from '../http/check-headers';
 import { emitEvent } from '../http/events';
-import { serveFile, type JsonFileBody } from '../http/serve-file';
+import { wantsJson } from '../http/json-content';
+import type { Offload } from '../http/offload';
+import { represent } from '../http/representation';
+import { contentHeaders, serveFile, type JsonFileBody } from '../http/serve-file';
 import type { Settings } from '../options/settings';
 import type { HeaderMap } from '../options/types';
 import type { Disposition, FileRecord } from '../types';
@@ -15,11 +20,36 @@ export interface ServeMode {
   /** Router headers that sit under the host's `headers` hook. */
   headers?: HeaderMap;
   formatResponse: ((body: JsonFileBody, file: FileRecord, req: Request) => unknown) | undefined;
+  /** Hand the bytes to the web server in front (not for JSON-mode answers, which need the bytes here). */
+  offload?: Offload | undefined;
 }
 
 /** Hands a checked file to the engine and reports the outcome as a `served` event. */
 export async function serveRecord(req: Request, res: Response, settings: Settings, context: RequestContext, target: DownloadableFile, mode: ServeMode): Promise<void> {
   const hostHeaders = settings.headers === undefined ? undefined : await settings.headers(target.file, req);
+  const served = (outcome: { status: number; bytes: number; range: { start: number; end: number } | undefined; aborted: boolean }) =>
+    emitEvent(settings.onEvent, {
+      type: 'served',
+      req,
+      fileId: context.fileId,
+      tenant: context.tenant,
+      signed: mode.signed,
+      durationMs: performance.now() - context.started,
+      ...outcome,
+    });
+  const headers = mode.headers === undefined ? hostHeaders : { ...mode.headers, ...hostHeaders };
+  if (mode.offload !== undefined) {
+    const representation = represent(target.file, target.key, undefined, mode.disposition, settings.isInlineSafe);
+    if (!(settings.json !== false && wantsJson(req, representation.essence))) {
+      const location = mode.offload.target(target.key);
+      if (location === undefined) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`key ${JSON.stringify(target.key)} cannot be offloaded`) });
+      if (headers !== undefined) checkHeaders(headers);
+      res.writeHead(200, { ...contentHeaders(representation, mode.cacheControl), [mode.offload.header]: location, ...headers } as Record<string, string>);
+      res.end();
+      served({ status: 200, bytes: 0, range: undefined, aborted: false });
+      return;
+    }
+  }
   await serveFile(req, res, {
     file: target.file,
     key: target.key,
@@ -28,19 +58,10 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
     disposition: mode.disposition,
     isInlineSafe: settings.isInlineSafe,
     cacheControl: mode.cacheControl,
-    headers: mode.headers === undefined ? hostHeaders : { ...mode.headers, ...hostHeaders },
+    headers,
     json: settings.json,
     budget: settings.budget,
     formatResponse: mode.formatResponse,
-    onServed: (outcome) =>
-      emitEvent(settings.onEvent, {
-        type: 'served',
-        req,
-        fileId: context.fileId,
-        tenant: context.tenant,
-        signed: mode.signed,
-        durationMs: performance.now() - context.started,
-        ...outcome,
-      }),
+    onServed: served,
   });
 }

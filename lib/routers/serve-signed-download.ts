@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { Request } from 'express';
 import { DownloadError } from '../errors';
 import { queryOf, single } from '../http/query';
+import { parseOffload, type OffloadOptions } from '../http/offload';
 import type { JsonFileBody } from '../http/serve-file';
 import { parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
@@ -18,6 +19,8 @@ export interface ServeSignedDownloadOptions extends SharedOptions {
   path?: string;
   /** Reshapes the JSON-mode body (`json` option). */
   formatResponse?: (body: JsonFileBody, file: FileRecord, req: Request) => unknown;
+  /** Let nginx (`X-Accel-Redirect`) or Apache (`X-Sendfile`) send the bytes after every check; see the README. */
+  offload?: OffloadOptions;
 }
 
 // No leading zeros, sign or spaces: `expires=0123` must not be a second spelling of `expires=123`.
@@ -48,9 +51,10 @@ function requestPath(req: Request): string {
  */
 export function serveSignedDownload(options: ServeSignedDownloadOptions): Router {
   const where = 'serveSignedDownload';
-  const settings = parseSettings(where, options, ['path', 'formatResponse'], { authorize: false, signer: true });
+  const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload'], { authorize: false, signer: true });
   const signer = settings.signer!;
   const path = parsePath(where, options.path, '/:fileId/content');
+  const offload = parseOffload(where, options.offload);
   return downloadRouter(settings, (router) => router.get(
     path,
     downloadRoute(settings, async (req, res, context) => {
@@ -67,6 +71,7 @@ export function serveSignedDownload(options: ServeSignedDownloadOptions): Router
         cacheControl: `private, max-age=${remaining}`,
         headers: { 'Referrer-Policy': 'no-referrer' },
         formatResponse: options.formatResponse,
+        offload,
       });
     }),
   ));

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Debian's nginx, wherever PATH puts sbin. */
+export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((path) => {
+  try {
+    accessSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}) ?? 'nginx';
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The configuration the README documents (examples/offload/nginx.conf), filled in. */
+export function nginxConfig(dir: string, port: number, appPort: number, root: string): string {
+  const template = readFileSync(resolve(__dirname, '../../examples/offload/nginx.conf'), 'utf8');
+  return template.replace(/\{\{(DIR|PORT|APP_PORT|ROOT)\}\}/g, (_match, name: string) => String({ DIR: dir, PORT: port, APP_PORT: appPort, ROOT: root }[name]));
+}
+
+/** A running nginx in front of an app; `stop` kills it and removes its directory. */
+export interface RunningNginx {
+  base: string;
+  stop(): Promise<void>;
+}
+
+export async function startNginx(appPort: number, root: string): Promise<RunningNginx> {
+  const dir = mkdtempSync(join(tmpdir(), 'esd-nginx-'));
+  for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
+  const port = await freePort();
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, appPort, root));
+  const child: ChildProcess = spawn(NGINX, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr!.on('data', (chunk: Buffer) => { errors += chunk.toString(); });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await fetch(`${base}/`);
+      break;
+    } catch {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start: ${errors}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return {
+    base,
+    stop: () => new Promise<void>((resolve) => {
+      const done = () => {
+        rmSync(dir, { recursive: true, force: true });
+        resolve();
+      };
+      if (child.exitCode !== null) return done();
+      child.once('exit', done);
+      child.kill('SIGQUIT');
+    }),
+  };
+}
