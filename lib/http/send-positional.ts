@@ -18,7 +18,7 @@ export function sendPositional(readAt: ReadAt, res: ServerResponse, range: ByteR
   const length = range.end - range.start + 1;
   const leave = budget.enter();
   let sent = 0;
-  let buffer = Buffer.allocUnsafeSlow(Math.min(length, budget.chunkSize()));
+  let buffer = budget.take(length);
   let reading = false;
   let over = false;
   let settled = false;
@@ -26,6 +26,8 @@ export function sendPositional(readAt: ReadAt, res: ServerResponse, range: ByteR
   const settle = () => {
     if (settled || reading) return;
     settled = true;
+    // Every write has completed ('finish'), or the socket is gone and takes no more bytes.
+    budget.give(buffer);
     leave();
     done({ bytes: sent, aborted: sent < length || !res.writableFinished });
   };
@@ -38,9 +40,11 @@ export function sendPositional(readAt: ReadAt, res: ServerResponse, range: ByteR
   const next = () => {
     if (over) return;
     const remaining = length - sent;
-    // Follow the budget as transfers come and go: shrink when the share fell well below this buffer.
-    const share = budget.chunkSize();
-    if (buffer.length > 2 * share) buffer = Buffer.allocUnsafeSlow(Math.min(remaining, share));
+    // Follow the budget as transfers come and go: trade for a smaller buffer when the share fell well below this one.
+    if (buffer.length > 2 * budget.chunkSize()) {
+      budget.give(buffer);
+      buffer = budget.take(remaining);
+    }
     reading = true;
     readAt(buffer, 0, Math.min(remaining, buffer.length), range.start + sent, (error, bytesRead) => {
       reading = false;

@@ -9,6 +9,11 @@
 export class TransferBudget {
   readonly bytes: number;
   #active = 0;
+  /** Buffers returned by finished transfers, by size: reused instead of left to the garbage collector. */
+  readonly #pool = new Map<number, Buffer[]>();
+  #pooled = 0;
+  /** Bytes of buffers handed out and not given back. */
+  #lent = 0;
 
   /** Ceiling of one transfer's buffer. */
   static readonly MAX_CHUNK = 1024 * 1024;
@@ -40,8 +45,47 @@ export class TransferBudget {
   get active(): number {
     return this.#active;
   }
+
+  /**
+   * A buffer for a transfer of `remaining` bytes at today's share: a power of
+   * two between the floor and the ceiling, from the pool when one is free.
+   * Reusing buffers keeps memory flat: freshly allocated 1 MiB buffers are
+   * freed only when the collector runs, and a busy server would carry tens of
+   * MiB of them.
+   */
+  take(remaining: number): Buffer {
+    const size = sizeClass(Math.min(remaining, this.chunkSize()));
+    this.#lent += size;
+    const buffer = this.#pool.get(size)?.pop();
+    if (buffer !== undefined) {
+      this.#pooled -= size;
+      return buffer;
+    }
+    return Buffer.allocUnsafeSlow(size);
+  }
+
+  /**
+   * Gives back a buffer no write refers to any more (the socket took its
+   * bytes, or is gone). It is kept for reuse only while buffers lent and kept
+   * stay within the budget.
+   */
+  give(buffer: Buffer): void {
+    this.#lent -= buffer.length;
+    if (this.#lent + this.#pooled + buffer.length > this.bytes) return;
+    const free = this.#pool.get(buffer.length);
+    if (free === undefined) this.#pool.set(buffer.length, [buffer]);
+    else free.push(buffer);
+    this.#pooled += buffer.length;
+  }
+}
+
+/** The largest power of two from the floor up to `bytes` (never above the ceiling): buffers stay within their share. */
+function sizeClass(bytes: number): number {
+  let size = TransferBudget.MIN_CHUNK;
+  while (size * 2 <= bytes && size < TransferBudget.MAX_CHUNK) size *= 2;
+  return size;
 }
 
 /** The default budget, shared by every router of the process that does not set its own. */
-export const DEFAULT_TRANSFER_BUDGET = 16 * 1024 * 1024;
+export const DEFAULT_TRANSFER_BUDGET = 8 * 1024 * 1024;
 export const sharedTransferBudget = new TransferBudget(DEFAULT_TRANSFER_BUDGET);
