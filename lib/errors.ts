@@ -25,6 +25,11 @@ export const ErrorCode = {
 /** One of the stable error codes, e.g. `'TOKEN_INVALID'`. */
 export type ErrorCode = keyof typeof ErrorCode;
 
+/** A library code, or a code of the host's own (e.g. `'QUOTA_EXCEEDED'`) thrown from a hook with a `status`. */
+export type AnyErrorCode = ErrorCode | (string & NonNullable<unknown>);
+
+const isLibraryCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.prototype.hasOwnProperty.call(ErrorCode, code);
+
 const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   UNAUTHENTICATED: 'Authentication is required.',
   TOKEN_INVALID: 'The download link has expired or is invalid.',
@@ -50,6 +55,11 @@ export interface DownloadErrorOptions {
   details?: Record<string, unknown>;
   /** Headers the error response must carry, e.g. `Content-Range` on a 416. */
   headers?: Record<string, string>;
+  /**
+   * The HTTP status (400–599). Required with a code of your own; with a
+   * library code it replaces that code's default status.
+   */
+  status?: number;
 }
 
 /**
@@ -57,23 +67,32 @@ export interface DownloadErrorOptions {
  * client; anything internal belongs in `cause`.
  */
 export class DownloadError extends Error {
-  /** Stable code, e.g. `'FILE_NOT_FOUND'`. */
-  readonly code: ErrorCode;
-  /** Default HTTP status for the code. */
+  /** Stable code, e.g. `'FILE_NOT_FOUND'`, or a host's own code. */
+  readonly code: AnyErrorCode;
+  /** The HTTP status: the code's default, or the one given. */
   readonly status: number;
   /** Safe, structured details (e.g. `{ parameter: 'expires_in' }`). */
   readonly details: Record<string, unknown> | undefined;
   /** Headers the error response must carry (e.g. `Content-Range: bytes *\/1234` on a 416). */
   readonly headers: Record<string, string> | undefined;
 
-  constructor(code: ErrorCode, message?: string, options: DownloadErrorOptions = {}) {
-    if (!Object.prototype.hasOwnProperty.call(ErrorCode, code)) {
-      throw new TypeError(`Unknown DownloadError code ${JSON.stringify(code)}; use one of ${Object.keys(ErrorCode).join(', ')}.`);
+  constructor(code: AnyErrorCode, message?: string, options: DownloadErrorOptions = {}) {
+    const { status } = options;
+    if (status !== undefined && !(Number.isInteger(status) && status >= 400 && status <= 599)) {
+      throw new RangeError(`DownloadError: status must be an integer from 400 to 599, got ${String(status)}.`);
     }
-    super(message ?? DEFAULT_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    if (!isLibraryCode(code)) {
+      if (typeof code !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(code)) {
+        throw new TypeError(`DownloadError: code ${JSON.stringify(code)} must be a name such as 'QUOTA_EXCEEDED' (letters, digits, _ . -).`);
+      }
+      if (status === undefined) {
+        throw new TypeError(`DownloadError: ${code} is not a library code (${Object.keys(ErrorCode).join(', ')}); a code of your own needs { status }, e.g. new DownloadError('${code}', 'message', { status: 429 }).`);
+      }
+    }
+    super(message ?? (isLibraryCode(code) ? DEFAULT_MESSAGES[code] : code), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DownloadError';
     this.code = code;
-    this.status = ErrorCode[code];
+    this.status = status ?? ErrorCode[code as ErrorCode];
     this.details = options.details;
     this.headers = options.headers;
   }
@@ -86,7 +105,7 @@ export function isDownloadError(value: unknown): value is DownloadError {
     value !== null &&
     (value as { name?: unknown }).name === 'DownloadError' &&
     typeof (value as { code?: unknown }).code === 'string' &&
-    Object.prototype.hasOwnProperty.call(ErrorCode, (value as { code: string }).code)
+    Number.isInteger((value as { status?: unknown }).status)
   );
 }
 

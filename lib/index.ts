@@ -1,4 +1,5 @@
 export { DownloadError, ErrorCode, isDownloadError } from './errors';
+export type { AnyErrorCode } from './errors';
 export type { DownloadErrorOptions } from './errors';
 export { createSigner } from './tokens/signer';
 export type { DownloadClaims, SignedToken, Signer, SignerOptions, SignInput, VerifyExpectation } from './tokens/signer';
@@ -17,7 +18,7 @@ export type { JsonFileBody } from './http/serve-file';
 export type { OffloadOptions } from './http/offload';
 export { DEFAULT_INLINE_TYPES } from './http/content-type';
 export type {
-  DeniedEvent, DownloadEvent, ErrorResponse, HeaderMap, IssuedEvent, MaybePromise, RedirectedEvent, ServedEvent, SharedOptions,
+  DeniedEvent, DownloadEvent, ErrorResponse, EventBase, FailedEvent, HeaderMap, IssuedEvent, MaybePromise, RedirectedEvent, ServedEvent, SharedOptions,
 } from './options/types';
 export { fsStorage } from './storage/fs-storage';
 export type { FsStorageOptions } from './storage/fs-storage';

@@ -308,8 +308,8 @@ describe('serveSignedDownload: token checks', () => {
 
   test('a router without tenants signs and verifies without one', async () => {
     const app = express();
-    const options = { storage, signer, findFile: (id: string) => records[id] ?? null, authorize: () => true };
-    app.use('/files', issueDownloadUrl(options), serveSignedDownload(options));
+    const options = { storage, signer, findFile: (id: string) => records[id] ?? null };
+    app.use('/files', issueDownloadUrl({ ...options, authorize: () => true }), serveSignedDownload(options));
     const res = await request(app).get('/files/orphan/download-url');
     const file = await request(app).get(pathOf(res.body.download_url));
     expect(file.status).toBe(200);

@@ -15,7 +15,7 @@ import request from 'supertest';
 import type { Response as SuperAgentResponse } from 'superagent';
 import {
   createDownloads, fsStorage, memoryStorage, serveDownload,
-  type DeniedEvent, type DownloadEvent, type FileRecord, type JsonFileBody, type IssuedUrlBody, type PresignOptions,
+  type FailedEvent, type DownloadEvent, type FileRecord, type JsonFileBody, type IssuedUrlBody, type PresignOptions,
   type ServedEvent, type SharedOptions, type StorageAdapter,
 } from '../../lib';
 import { binary, pattern, signer, tempFiles } from '../helpers/app';
@@ -377,15 +377,18 @@ describe('a failing host hook', () => {
       const res = await call(h.app, router, { fault: hook, json });
       await expectNormalAnswer(h.app, router, res, json);
       await until(() => h.raised >= 1, 2000, 'the onEvent fault');
-      expect(h.events.filter((event) => faulted(event) && event.type === 'denied')).toEqual([]);
+      expect(h.events.filter((event) => faulted(event) && (event.type === 'denied' || event.type === 'failed'))).toEqual([]);
     } else if (hook === 'formatError') {
       // An error envelope that cannot be made falls back to the default one, as a 500.
       const res = await call(h.app, router, { fault: hook, id: 'missing' });
       expectCleanDefault500(res);
       expect(h.raised).toBe(1);
-      await until(() => h.events.some((event) => faulted(event) && event.type === 'denied'), 2000, 'the denied event');
-      const denied = h.events.find((event): event is DeniedEvent => faulted(event) && event.type === 'denied')!;
-      expect([denied.error.code, denied.status]).toEqual(['FILE_NOT_FOUND', 500]);
+      // A 500 is a `failed` event; its cause says formatError failed answering FILE_NOT_FOUND, and why.
+      await until(() => h.events.some((event) => faulted(event) && event.type === 'failed'), 2000, 'the failed event');
+      const failed = h.events.find((event): event is FailedEvent => faulted(event) && event.type === 'failed')!;
+      expect([failed.error.code, failed.status]).toEqual(['INTERNAL_ERROR', 500]);
+      expect((failed.error.cause as Error).message).toMatch(/^formatError failed while answering FILE_NOT_FOUND: /);
+      expect((failed.error.cause as Error).cause).toBe(h.thrown[0]);
       // formatError still works for the next error, and the next download is served.
       const next = await call(h.app, router, { id: 'missing' });
       expect(next.status).toBe(437);
@@ -394,13 +397,13 @@ describe('a failing host hook', () => {
       const res = await call(h.app, router, { fault: hook, json });
       expectCleanDefault500(res);
       expect(h.raised).toBe(1);
-      await until(() => h.events.some((event) => faulted(event) && event.type === 'denied'), 2000, 'the denied event');
-      const denied = h.events.filter((event): event is DeniedEvent => faulted(event) && event.type === 'denied');
-      expect(denied).toHaveLength(1);
-      expect([denied[0]!.error.code, denied[0]!.status]).toEqual(['INTERNAL_ERROR', 500]);
-      // The internal reason reaches the host's logs, untouched.
-      expect(denied[0]!.error.cause).toBe(h.thrown[0]);
-      expect(h.events.filter((event) => faulted(event) && event.type !== 'denied')).toEqual([]);
+      // A 500 is a `failed` event (not `denied`), and the internal reason reaches the host's logs, untouched.
+      await until(() => h.events.some((event) => faulted(event) && event.type === 'failed'), 2000, 'the failed event');
+      const failed = h.events.filter((event): event is FailedEvent => faulted(event) && event.type === 'failed');
+      expect(failed).toHaveLength(1);
+      expect([failed[0]!.error.code, failed[0]!.status]).toEqual(['INTERNAL_ERROR', 500]);
+      expect(failed[0]!.error.cause).toBe(h.thrown[0]);
+      expect(h.events.filter((event) => faulted(event) && event.type !== 'failed')).toEqual([]);
     }
 
     const raisedBefore = h.raised;

@@ -380,7 +380,7 @@ describe('also', () => {
   test('a negative, fractional or NaN record size and a malformed lastModified are a clean 500 naming the field', async () => {
     for (const record of [{ size: -1, etag: '"a"' }, { size: Number.NaN, etag: '"a"' }, { size: 1.5, etag: '"a"' }, { lastModified: 'yesterday' }]) {
       let cause: unknown;
-      const app = fsApp({ n: { id: 'n', key: 'notes.txt', ...(record as object) } }, { onEvent: (event) => { if (event.type === 'denied') cause = event.error.cause; } });
+      const app = fsApp({ n: { id: 'n', key: 'notes.txt', ...(record as object) } }, { onEvent: (event) => { if (event.type === 'failed') cause = event.error.cause; } });
       const res = await request(app).get('/files/n/download');
       expect(res.status).toBe(500);
       expect(res.body.error.code).toBe('INTERNAL_ERROR');

@@ -54,6 +54,6 @@ describe('DownloadError', () => {
   });
 
   test('an unknown code throws', () => {
-    expect(() => new DownloadError('NOPE' as never)).toThrow(/Unknown DownloadError code "NOPE"/);
+    expect(() => new DownloadError('NOPE' as never)).toThrow(/NOPE is not a library code/);
   });
 });

@@ -11,15 +11,36 @@ function defaultEnvelope(error: DownloadError): ErrorResponse {
   return { status: error.status, body: { error: body } };
 }
 
-async function hostEnvelope(error: DownloadError, req: Request, formatError: FormatError): Promise<ErrorResponse> {
+/** The answer that replaces the host's when `formatError` fails: the default 500, with what went wrong as its cause. */
+function envelopeFailure(error: DownloadError, problem: unknown): DownloadError {
+  const reason = problem instanceof Error ? problem.message : describe(problem);
+  return new DownloadError('INTERNAL_ERROR', undefined, { cause: new Error(`formatError failed while answering ${error.code}: ${reason}`, { cause: problem }) });
+}
+
+/** The host's envelope, or the error that replaces it (then answered with the default envelope). */
+async function hostEnvelope(error: DownloadError, req: Request, formatError: FormatError): Promise<ErrorResponse | DownloadError> {
   if (formatError === undefined) return defaultEnvelope(error);
+  let response: unknown;
   try {
-    const response = await formatError(error, req);
-    const status = response.status ?? error.status;
-    if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`formatError returned status ${status}`);
-    return { ...response, status };
+    response = await formatError(error, req);
+  } catch (thrown) {
+    return envelopeFailure(error, thrown);
+  }
+  const { status = error.status } = (response ?? {}) as { status?: unknown };
+  if (typeof response !== 'object' || response === null || !('body' in response)) {
+    return envelopeFailure(error, new TypeError(`formatError returned ${describe(response)}; expected { status?, body, headers? } (body: undefined sends no body)`));
+  }
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 999) {
+    return envelopeFailure(error, new RangeError(`formatError returned status ${describe(status)}; expected an integer from 100 to 999`));
+  }
+  return { ...(response as ErrorResponse), status };
+}
+
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
   } catch {
-    return defaultEnvelope(new DownloadError('INTERNAL_ERROR'));
+    return typeof value;
   }
 }
 
@@ -27,6 +48,8 @@ async function hostEnvelope(error: DownloadError, req: Request, formatError: For
  * Answers with an error. Before the headers went out that is the host's
  * envelope; after, the only honest signal left is a broken connection.
  * Never rejects: `formatError` may be async, and whatever it does is caught.
+ * Returns the error that was answered: the one given, or the 500 that
+ * replaced a `formatError` that failed (its cause says how).
  */
 export async function sendError(req: Request, res: Response, thrown: unknown, formatError: FormatError): Promise<DownloadError> {
   const error = toDownloadError(thrown);
@@ -37,16 +60,22 @@ export async function sendError(req: Request, res: Response, thrown: unknown, fo
   const envelope = await hostEnvelope(error, req, formatError);
   // The client may have gone while an async formatError ran.
   if (res.headersSent || res.destroyed) return error;
+  if (envelope instanceof DownloadError) return sendDefault(req, res, envelope);
   try {
     send(req, res, error, envelope);
-  } catch {
+  } catch (problem) {
     // The host's envelope could not be sent (a body JSON cannot encode, an invalid header):
     // fall back to ours, and never let the failure escape into the process.
-    try {
-      send(req, res, error, defaultEnvelope(new DownloadError('INTERNAL_ERROR')));
-    } catch {
-      res.destroy();
-    }
+    return sendDefault(req, res, envelopeFailure(error, problem));
+  }
+  return error;
+}
+
+function sendDefault(req: Request, res: Response, error: DownloadError): DownloadError {
+  try {
+    send(req, res, error, defaultEnvelope(error));
+  } catch {
+    res.destroy();
   }
   return error;
 }

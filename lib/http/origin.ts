@@ -17,7 +17,7 @@ function invalidHeader(parameter: string): DownloadError {
  * can be used for both). Both end up in a URL handed to the client, so
  * anything but a plain `host[:port]` and `http`/`https` is 422 (issue 7, #9).
  */
-export function requestOrigin(req: Request): string {
+export function requestOrigin(req: Request, allowedHosts?: ReadonlySet<string>): string {
   const trust = req.app.get('trust proxy fn') as TrustFn | undefined;
   let host = req.headers.host;
   const forwarded = req.headers['x-forwarded-host'];
@@ -29,11 +29,14 @@ export function requestOrigin(req: Request): string {
   const protocol = req.protocol.toLowerCase();
   if (protocol !== 'http' && protocol !== 'https') throw invalidHeader('X-Forwarded-Proto');
   // The pattern admits names the URL standard refuses (`a.1`, `1.2.3.4.5`, `[::1::]`): let it decide.
-  let origin: string;
+  let url: URL;
   try {
-    origin = new URL(`${protocol}://${host}`).origin;
+    url = new URL(`${protocol}://${host}`);
   } catch {
     throw invalidHeader('Host');
   }
-  return origin;
+  if (allowedHosts !== undefined && !allowedHosts.has(url.host)) {
+    throw new DownloadError('VALIDATION_ERROR', 'The request is for a host this app does not serve.', { details: { parameter: 'Host', in: 'header', reason: 'not_allowed' } });
+  }
+  return url.origin;
 }

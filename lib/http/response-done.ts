@@ -1,5 +1,26 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { finished } from 'node:stream';
+
+/** Per connection, the responses waiting on it: one 'close' listener however many requests are pipelined. */
+const waiting = new WeakMap<Socket, Set<() => void>>();
+
+function whenSocketCloses(socket: Socket, callback: () => void): () => void {
+  let callbacks = waiting.get(socket);
+  if (callbacks === undefined) {
+    const set = new Set<() => void>();
+    callbacks = set;
+    waiting.set(socket, set);
+    socket.once('close', () => {
+      waiting.delete(socket);
+      for (const call of set) call();
+    });
+  }
+  callbacks.add(callback);
+  return () => {
+    callbacks.delete(callback);
+  };
+}
 
 /**
  * Calls `done` once when `res` has finished or can never finish. `finished`
@@ -12,14 +33,15 @@ import { finished } from 'node:stream';
 export function whenResponseDone(res: ServerResponse, done: () => void): void {
   const socket = res.req?.socket;
   let called = false;
+  let forget: () => void = () => undefined;
   const finish = () => {
     if (called) return;
     called = true;
-    socket?.removeListener('close', finish);
+    forget();
     done();
   };
   finished(res, finish);
   if (socket === undefined || socket === null) return;
   if (socket.destroyed) process.nextTick(finish);
-  else socket.once('close', finish);
+  else forget = whenSocketCloses(socket, finish);
 }

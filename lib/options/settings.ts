@@ -12,7 +12,7 @@ import { integerOption, optionalFunction, rejectUnknownKeys, requiredFunction } 
 /** The keys of {@link SharedOptions}, for unknown-key checks. */
 export const SHARED_KEYS = [
   'findFile', 'storage', 'authorize', 'authenticate', 'tenant', 'fileId', 'signer', 'expiresIn', 'maxExpiresIn',
-  'disposition', 'inlineTypes', 'headers', 'json', 'formatError', 'onEvent', 'scope', 'memoryBudget',
+  'disposition', 'inlineTypes', 'headers', 'json', 'formatError', 'onEvent', 'scope', 'memoryBudget', 'errors', 'subject',
 ] as const;
 
 /** S3 refuses presigned URLs that live longer than this, and no token should outlive it either. */
@@ -29,10 +29,30 @@ export interface Settings extends Omit<SharedOptions, 'fileId' | 'disposition' |
   budget: TransferBudget;
 }
 
-/** What a router demands beyond the shared options. */
+/** What a router demands beyond the shared options, and what it has no use for. */
 export interface Requirements {
   authorize: boolean;
   signer: boolean;
+  /** Shared options this router never calls (the signed route does not authenticate): a mistake when passed to it directly. */
+  unused?: readonly (keyof SharedOptions)[];
+}
+
+/** Marks the options `createDownloads` bound, so a router can tell them from its own. */
+export const BOUND_KEYS = Symbol('boundKeys');
+
+const WHY_UNUSED: Partial<Record<keyof SharedOptions, string>> = {
+  authorize: 'the signed URL is the credential: authorize ran when the URL was issued',
+  authenticate: 'the signed URL is the credential: no caller is authenticated when it is fetched',
+  subject: 'the subject is put in tokens when they are issued',
+};
+
+function rejectUnused(where: string, options: SharedOptions, unused: readonly (keyof SharedOptions)[] | undefined): void {
+  const bound = (options as { [BOUND_KEYS]?: string[] })[BOUND_KEYS] ?? [];
+  for (const name of unused ?? []) {
+    if (options[name] !== undefined && !bound.includes(name)) {
+      throw new TypeError(`${where}: \`${name}\` is not used here (${WHY_UNUSED[name] ?? 'this router never calls it'}). Remove it, or set it in createDownloads where the other routers use it.`);
+    }
+  }
 }
 
 const defaultFileId = (req: Request): unknown => req.params.fileId;
@@ -109,19 +129,28 @@ function parseScope(where: string, value: unknown): string | undefined {
  * Validates a router's options once, at start-up, and applies defaults.
  * `routerKeys` are the options that router accepts on top of the shared ones.
  */
-export function parseSettings(where: string, options: SharedOptions, routerKeys: readonly string[], needs: Requirements): Settings {
+export function parseSettings<Principal, File extends FileRecord>(
+  where: string, typed: SharedOptions<Principal, File>, routerKeys: readonly string[], needs: Requirements,
+): Settings {
+  // Inside, hooks are called with what the request produced; their types are the host's promise to itself.
+  const options = typed as unknown as SharedOptions;
   if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: pass an options object with at least findFile and storage.`);
   rejectUnknownKeys(where, options, [...SHARED_KEYS, ...routerKeys]);
+  rejectUnused(where, options, needs.unused);
   requiredFunction(where, 'findFile', options.findFile, 'Pass (fileId, req) => FileRecord | null (may be async).');
   checkStorage(where, options.storage);
+  if (needs.authorize && options.authorize !== undefined) optionalFunction(where, 'authorize', options.authorize);
   if (needs.authorize) {
     requiredFunction(
       where, 'authorize', options.authorize,
       'Pass (req, file, principal) => boolean that checks the caller may have the file, or () => true to allow every caller explicitly.',
     );
   }
-  for (const name of ['authorize', 'authenticate', 'tenant', 'fileId', 'headers', 'formatError', 'onEvent'] as const) {
+  for (const name of ['authorize', 'authenticate', 'tenant', 'fileId', 'headers', 'formatError', 'onEvent', 'subject'] as const) {
     optionalFunction(where, name, options[name]);
+  }
+  if (options.errors !== undefined && options.errors !== 'respond' && options.errors !== 'next') {
+    throw new TypeError(`${where}: \`errors\` must be 'respond' (the router answers) or 'next' (it calls next(error) for your error middleware).`);
   }
   checkSigner(where, options.signer, needs.signer);
   const maxExpiresIn = integerOption(where, 'maxExpiresIn', options.maxExpiresIn, 86400, 1, ABSOLUTE_MAX_EXPIRES_IN);
@@ -140,10 +169,14 @@ export function parseSettings(where: string, options: SharedOptions, routerKeys:
 }
 
 /** Throws unless `path` is a route path Express 4 and 5 both accept. */
-export function parsePath(where: string, path: unknown, fallback: string): string {
+export function parsePath(where: string, path: unknown, fallback: string, idFromPath: boolean): string {
   const resolved = path ?? fallback;
   if (typeof resolved !== 'string' || !resolved.startsWith('/')) {
     throw new TypeError(`${where}: \`path\` must be a string starting with '/', e.g. '${fallback}'.`);
+  }
+  // Without a fileId hook the id is req.params.fileId: a path without that parameter would find no file.
+  if (idFromPath && !/:fileId(?![A-Za-z0-9_])/.test(resolved)) {
+    throw new TypeError(`${where}: \`path\` ${JSON.stringify(resolved)} has no :fileId parameter. Add one (e.g. '${fallback}'), or pass fileId: (req) => … to read the id elsewhere.`);
   }
   return resolved;
 }

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { DownloadError } from '../errors';
 import type { StorageAdapter } from '../storage/types';
-import type { Signer } from '../tokens/signer';
+import type { DownloadClaims, Signer } from '../tokens/signer';
 import type { Disposition, FileRecord } from '../types';
 
 /** A value or a promise of it: every host hook may be sync or async. */
@@ -19,63 +19,92 @@ export interface ErrorResponse {
   headers?: HeaderMap;
 }
 
-interface EventBase {
+/** What every event carries: the request and what is known of it when the event fires. */
+export interface EventBase<Principal = unknown, File extends FileRecord = FileRecord> {
   req: Request;
+  /** The file id, once the request's id was read (after the token, on the signed route). */
   fileId: string | undefined;
   tenant: string | undefined;
+  /** What `authenticate` returned, when it ran. */
+  principal: Principal | undefined;
+  /** The record `findFile` returned, when it ran. */
+  file: File | undefined;
 }
 
-/** A signed URL was issued. */
-export interface IssuedEvent extends EventBase {
+/** A download URL was issued. */
+export interface IssuedEvent<Principal = unknown, File extends FileRecord = FileRecord> extends EventBase<Principal, File> {
   type: 'issued';
   mode: 'signed' | 'presigned';
   expires: number;
+  /** The `sub` claim put in the token (from the `subject` option). */
+  subject: string | undefined;
 }
 
-/** A file response finished (or the client went away: `aborted`). */
-export interface ServedEvent extends EventBase {
+/** A file response ended: complete, or not (`aborted`: fewer bytes went out than were announced). */
+export interface ServedEvent<Principal = unknown, File extends FileRecord = FileRecord> extends EventBase<Principal, File> {
   type: 'served';
   signed: boolean;
   status: number;
-  /** Body bytes written (0 for HEAD and 304). */
+  /** Body bytes written (0 for HEAD, 304, and answers offloaded to the web server). */
   bytes: number;
   range: { start: number; end: number } | undefined;
   durationMs: number;
   aborted: boolean;
+  /** Sent by the web server in front (`offload`). */
+  offloaded: boolean;
+  /** The verified token of a signed download (`sub` says to whom the link was given). */
+  claims: DownloadClaims | undefined;
 }
 
 /** The client was sent to a presigned storage URL. */
-export interface RedirectedEvent extends EventBase {
+export interface RedirectedEvent<Principal = unknown, File extends FileRecord = FileRecord> extends EventBase<Principal, File> {
   type: 'redirected';
   expiresIn: number;
 }
 
-/** A request ended in an error response; `error.cause` holds the internal reason for your logs. */
-export interface DeniedEvent extends EventBase {
+/** A request was refused with a 4xx; `error.cause` holds the internal reason for your logs. */
+export interface DeniedEvent<Principal = unknown, File extends FileRecord = FileRecord> extends EventBase<Principal, File> {
   type: 'denied';
   error: DownloadError;
   status: number;
 }
 
-/** Everything `onEvent` receives. */
-export type DownloadEvent = IssuedEvent | ServedEvent | RedirectedEvent | DeniedEvent;
+/** A request failed with a 5xx (a hook threw, storage failed); `error.cause` holds the reason. */
+export interface FailedEvent<Principal = unknown, File extends FileRecord = FileRecord> extends EventBase<Principal, File> {
+  type: 'failed';
+  error: DownloadError;
+  status: number;
+}
 
-/** Options every router understands; `createDownloads(shared)` binds them once. */
-export interface SharedOptions {
+/** Everything `onEvent` receives. */
+export type DownloadEvent<Principal = unknown, File extends FileRecord = FileRecord> =
+  | IssuedEvent<Principal, File>
+  | ServedEvent<Principal, File>
+  | RedirectedEvent<Principal, File>
+  | DeniedEvent<Principal, File>
+  | FailedEvent<Principal, File>;
+
+/**
+ * Options every router understands; `createDownloads(shared)` binds them
+ * once. `Principal` is what `authenticate` returns and `File` what `findFile`
+ * returns: both are inferred, so `authorize(req, file, principal)` and the
+ * other hooks see your own types.
+ */
+export interface SharedOptions<Principal = unknown, File extends FileRecord = FileRecord> {
   /** Looks up a file by id; `null`/`undefined` is 404 `FILE_NOT_FOUND`. A throw is 500 `INTERNAL_ERROR` (or the code of a thrown `DownloadError`). */
-  findFile: (fileId: string, req: Request) => MaybePromise<FileRecord | null | undefined>;
+  findFile: (fileId: string, req: Request) => MaybePromise<File | null | undefined>;
   /** Where the bytes live. */
   storage: StorageAdapter;
+  /** Who is calling; any falsy value is 401 `UNAUTHENTICATED`. Omit when your own auth middleware runs first. */
+  authenticate?: (req: Request) => MaybePromise<Principal | null | undefined | false>;
   /** Ownership check; only `true` allows. Required on the authenticated routers (pass `() => true` to allow everyone explicitly). */
-  authorize?: (req: Request, file: FileRecord, principal: unknown) => MaybePromise<boolean>;
-  /** Who is calling; `null`, `undefined` or `false` is 401 `UNAUTHENTICATED`. Omit when your own auth middleware runs first. */
-  authenticate?: (req: Request) => MaybePromise<unknown>;
+  authorize?: (req: Request, file: File, principal: Principal) => MaybePromise<boolean>;
   /**
    * The tenant of this request (e.g. `req.params.orgId`); a file of another tenant, or of none, is 404.
    * Only a non-empty string names a tenant; anything else (an array from a wildcard param, undefined) names
    * none, so every file is 404 (fail closed).
    */
-  tenant?: (req: Request, principal: unknown) => MaybePromise<unknown>;
+  tenant?: (req: Request, principal: Principal) => MaybePromise<unknown>;
   /** Where the file id comes from (default `req.params.fileId`). */
   fileId?: (req: Request) => MaybePromise<unknown>;
   /** Signs and verifies tokens (from `createSigner`); required by `issueDownloadUrl` (signed mode) and `serveSignedDownload`. */
@@ -85,21 +114,29 @@ export interface SharedOptions {
   /** Upper bound for `expiresIn` and the `expires_in` query (default 86400). */
   maxExpiresIn?: number;
   /** Default disposition of served files (default `'inline'`, forced to `attachment` outside `inlineTypes`). */
-  disposition?: Disposition | ((file: FileRecord, req: Request) => MaybePromise<Disposition>);
+  disposition?: Disposition | ((file: File, req: Request) => MaybePromise<Disposition>);
   /** Content types allowed inline; exact types or `type/*`. */
   inlineTypes?: readonly string[];
   /** Extra response headers for served files; they override defaults such as `Cache-Control`. */
-  headers?: (file: FileRecord, req: Request) => MaybePromise<HeaderMap | undefined>;
+  headers?: (file: File, req: Request) => MaybePromise<HeaderMap | undefined>;
   /**
    * `{ maxBytes }` answers `Accept: application/json` with base64 content; default `false`.
    * `maxBufferedBytes` bounds the bytes of files held for encoding at once
    * (default 8 MiB, or `maxBytes` if larger); requests past it wait their turn.
    */
-  json?: false | { maxBytes: number; maxBufferedBytes?: number };
+  json?: false | { maxBytes: number; maxBufferedBytes?: number | undefined };
   /** The host's error envelope (may be async). If it throws or rejects, the default envelope is sent with 500. */
   formatError?: (error: DownloadError, req: Request) => MaybePromise<ErrorResponse>;
+  /**
+   * `'respond'` (default): the router answers errors itself (`formatError`).
+   * `'next'`: it calls `next(error)` with the `DownloadError`, for an app with a
+   * central Express error handler.
+   */
+  errors?: 'respond' | 'next';
   /** Audit / metrics hook; it must not throw (a throw is ignored). */
-  onEvent?: (event: DownloadEvent) => void;
+  onEvent?: (event: DownloadEvent<Principal, File>) => void;
+  /** Who a link is given to: a `sub` claim put in issued tokens and reported with their downloads. */
+  subject?: (principal: Principal, req: Request) => MaybePromise<string | undefined>;
   /**
    * Where signed URLs may be redeemed. By default a token is bound to the
    * path of the URL it was issued for, so it opens nothing through another
@@ -110,7 +147,7 @@ export interface SharedOptions {
   scope?: string;
   /**
    * Bytes of buffer shared by the bodies this router streams (default: one
-   * 16 MiB budget for the whole process). One download reads 1 MiB at a
+   * 8 MiB budget for the whole process). One download reads 1 MiB at a
    * time; many share the budget, so memory stays flat however many clients
    * are slow.
    */

@@ -6,6 +6,7 @@ import { isWellFormed } from '../http/unicode';
 import type { FileRecord } from '../types';
 import type { RequestContext } from './context';
 import { isLocked, knownMetadata } from './file-record';
+import { describeValue, wrongResult } from './hook-result';
 
 const MAX_FILE_ID_LENGTH = 1024;
 
@@ -48,8 +49,11 @@ export async function identify(req: Request, settings: Settings, context: Reques
   }
   context.fileId = id;
   if (settings.tenant !== undefined) {
-    const tenant = await settings.tenant(req, principal);
-    context.tenant = typeof tenant === 'string' && tenant !== '' ? tenant : undefined;
+    const tenant: unknown = await settings.tenant(req, principal);
+    const named = typeof tenant === 'string' && tenant !== '';
+    context.tenant = named ? tenant : undefined;
+    // Documented: no tenant, so every file is 404; the cause says why.
+    if (!named) context.noTenant = `tenant returned ${describeValue(tenant)}; only a non-empty string names a tenant, so every file is 404`;
   }
 }
 
@@ -61,15 +65,12 @@ export async function identify(req: Request, settings: Settings, context: Reques
 export async function lookUp(req: Request, settings: Settings, context: RequestContext): Promise<FileRecord> {
   const file: unknown = await settings.findFile(context.fileId!, req);
   if (file === null || file === undefined) throw new DownloadError('FILE_NOT_FOUND');
-  if (typeof file !== 'object' || Array.isArray(file)) {
-    throw new DownloadError('INTERNAL_ERROR', undefined, {
-      cause: new TypeError(`findFile returned ${Array.isArray(file) ? 'an array' : `a ${typeof file}`}; expected a FileRecord object, or null when there is no such file`),
-    });
-  }
+  if (typeof file !== 'object' || Array.isArray(file)) throw wrongResult('findFile', file, 'a FileRecord object, or null when there is no such file');
   const record = file as FileRecord;
   if (settings.tenant !== undefined && (context.tenant === undefined || record.tenant !== context.tenant)) {
-    throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error('file belongs to another tenant') });
+    throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(context.noTenant ?? 'the file belongs to another tenant, or to none') });
   }
+  context.file = record;
   return record;
 }
 
@@ -92,9 +93,14 @@ export async function authorizedFile<Input = undefined>(
   readInput?: () => Input | Promise<Input>,
 ): Promise<DownloadableFile & { input: Input }> {
   const principal = await authenticate(req, settings);
+  context.principal = principal;
   const input = (await readInput?.()) as Input;
   await identify(req, settings, context, principal);
   const file = await lookUp(req, settings, context);
-  if ((await settings.authorize!(req, file, principal)) !== true) throw new DownloadError('ACCESS_DENIED');
+  const allowed: unknown = await settings.authorize!(req, file, principal);
+  if (allowed !== true) {
+    const cause = allowed === false ? undefined : new TypeError(`authorize returned ${describeValue(allowed)}; only true allows, anything else is 403`);
+    throw new DownloadError('ACCESS_DENIED', undefined, { cause });
+  }
   return { ...downloadable(file), input };
 }

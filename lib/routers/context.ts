@@ -1,30 +1,55 @@
 import { Router } from 'express';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { DownloadError } from '../errors';
+import { DownloadError, toDownloadError } from '../errors';
 import { emitEvent } from '../http/events';
 import { sendError } from '../http/error-response';
 import type { Settings } from '../options/settings';
+import type { DownloadEvent, EventBase } from '../options/types';
+import type { DownloadClaims } from '../tokens/signer';
+import type { FileRecord } from '../types';
 
 /** What a request has established so far; events report it even when the request fails. */
 export interface RequestContext {
   fileId: string | undefined;
   tenant: string | undefined;
+  principal: unknown;
+  file: FileRecord | undefined;
+  /** The verified token, on the signed route. */
+  claims: DownloadClaims | undefined;
+  /** Why the request names no tenant, when the `tenant` hook returned something else than a name. */
+  noTenant?: string;
   /** `performance.now()` when the router took the request. */
   started: number;
 }
 
+type Details<Event> = Event extends unknown ? Omit<Event, keyof EventBase> : never;
+
+/** Calls `onEvent` with what the request has established so far and the event's own details. */
+export function report(settings: Settings, req: Request, context: RequestContext, details: Details<DownloadEvent>): void {
+  if (settings.onEvent === undefined) return;
+  const { fileId, tenant, principal, file } = context;
+  emitEvent(settings.onEvent, { req, fileId, tenant, principal, file, ...details } as DownloadEvent);
+}
+
 /**
  * Wraps an async route so that every failure, from a hook or the engine,
- * becomes the host's error response and a `denied` event. Express 4 does not
- * catch rejected promises, so nothing here may reject into Express.
+ * becomes the host's error response (or, with `errors: 'next'`, Express's
+ * `next(error)`) and a `denied` (4xx) or `failed` (5xx) event. Express 4
+ * does not catch rejected promises, so nothing here may reject into Express.
  */
 export function downloadRoute(settings: Settings, handle: (req: Request, res: Response, context: RequestContext) => Promise<void>): RequestHandler {
-  return (req, res) => {
-    const context: RequestContext = { fileId: undefined, tenant: undefined, started: performance.now() };
+  return (req, res, next) => {
+    const context: RequestContext = { fileId: undefined, tenant: undefined, principal: undefined, file: undefined, claims: undefined, started: performance.now() };
     handle(req, res, context)
       .catch(async (thrown: unknown) => {
-        const error = await sendError(req, res, thrown, settings.formatError);
-        emitEvent(settings.onEvent, { type: 'denied', req, fileId: context.fileId, tenant: context.tenant, error, status: res.statusCode });
+        const error = toDownloadError(thrown);
+        if (settings.errors === 'next' && !res.headersSent) {
+          report(settings, req, context, { type: error.status >= 500 ? 'failed' : 'denied', error, status: error.status });
+          next(error);
+          return;
+        }
+        const answered = await sendError(req, res, error, settings.formatError);
+        report(settings, req, context, { type: answered.status >= 500 ? 'failed' : 'denied', error: answered, status: res.statusCode });
       })
       // Last line of defence: nothing may reject into Express 4 or crash the process.
       .catch(() => res.destroy());

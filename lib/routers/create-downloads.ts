@@ -1,33 +1,39 @@
 import type { Router } from 'express';
-import { parseSettings } from '../options/settings';
+import { BOUND_KEYS, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
+import type { FileRecord } from '../types';
 import { issueDownloadUrl, type IssueDownloadUrlOptions } from './issue-download-url';
 import { redirectToPresigned, type RedirectToPresignedOptions } from './redirect-to-presigned';
 import { serveDownload, type ServeDownloadOptions } from './serve-download';
 import { serveSignedDownload, type ServeSignedDownloadOptions } from './serve-signed-download';
 
 /** Per-router options once the shared ones are bound: everything optional. */
-export type BoundOptions<T extends SharedOptions> = Partial<T>;
+export type BoundOptions<T> = Partial<T>;
 
-/** The four router factories with the shared options bound. */
-export interface Downloads {
-  issueDownloadUrl(options?: BoundOptions<IssueDownloadUrlOptions>): Router;
-  serveSignedDownload(options?: BoundOptions<ServeSignedDownloadOptions>): Router;
-  redirectToPresigned(options?: BoundOptions<RedirectToPresignedOptions>): Router;
-  serveDownload(options?: BoundOptions<ServeDownloadOptions>): Router;
+/** The four router factories with the shared options bound, typed by your principal and file record. */
+export interface Downloads<Principal = unknown, File extends FileRecord = FileRecord> {
+  issueDownloadUrl(options?: BoundOptions<IssueDownloadUrlOptions<Principal, File>>): Router;
+  serveSignedDownload(options?: BoundOptions<ServeSignedDownloadOptions<Principal, File>>): Router;
+  redirectToPresigned(options?: BoundOptions<RedirectToPresignedOptions<Principal, File>>): Router;
+  serveDownload(options?: BoundOptions<ServeDownloadOptions<Principal, File>>): Router;
 }
 
 /**
  * Binds options shared by all routers (lookup, storage, signer, hooks) once;
  * each router then takes only what differs. Per-router options win.
+ * `Principal` and `File` are inferred from `authenticate` and `findFile`, so
+ * every hook sees your own types: list those two before the hooks that use
+ * them (TypeScript infers in order).
  */
-export function createDownloads(shared: SharedOptions): Downloads {
+export function createDownloads<Principal = unknown, File extends FileRecord = FileRecord>(shared: SharedOptions<Principal, File>): Downloads<Principal, File> {
   // Validate now so a mistake in the shared block fails at start-up even before a router is made.
   parseSettings('createDownloads', shared, [], { authorize: false, signer: false });
+  // Shared options a router does not use (authorize on the signed route) are fine here; passed to that router directly they are a mistake.
+  const bound = <T extends object>(options: T) => ({ ...shared, ...options, [BOUND_KEYS]: Object.keys(shared) });
   return {
-    issueDownloadUrl: (options = {}) => issueDownloadUrl({ ...shared, ...options } as IssueDownloadUrlOptions),
-    serveSignedDownload: (options = {}) => serveSignedDownload({ ...shared, ...options } as ServeSignedDownloadOptions),
-    redirectToPresigned: (options = {}) => redirectToPresigned({ ...shared, ...options } as RedirectToPresignedOptions),
-    serveDownload: (options = {}) => serveDownload({ ...shared, ...options } as ServeDownloadOptions),
+    issueDownloadUrl: (options = {}) => issueDownloadUrl(bound(options) as IssueDownloadUrlOptions<Principal, File>),
+    serveSignedDownload: (options = {}) => serveSignedDownload(bound(options) as ServeSignedDownloadOptions<Principal, File>),
+    redirectToPresigned: (options = {}) => redirectToPresigned(bound(options) as RedirectToPresignedOptions<Principal, File>),
+    serveDownload: (options = {}) => serveDownload(bound(options) as ServeDownloadOptions<Principal, File>),
   };
 }

@@ -1,19 +1,12 @@
-import { DownloadError } from '../errors';
+import type { DownloadError } from '../errors';
+import { describeValue, wrongDescribed } from './hook-result';
 import type { KnownMetadata } from '../http/types';
 import type { FileRecord } from '../types';
 
 const DIGITS = /^[0-9]{1,15}$/;
 
 function recordError(field: string, value: unknown, expected: string): DownloadError {
-  let shown: string;
-  try {
-    shown = typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
-  } catch {
-    shown = typeof value;
-  }
-  return new DownloadError('INTERNAL_ERROR', undefined, {
-    cause: new TypeError(`findFile returned a record whose ${field} is ${shown}; expected ${expected}`),
-  });
+  return wrongDescribed('findFile', `a record whose ${field} is ${describeValue(value)}`, expected);
 }
 
 /**

@@ -2,14 +2,14 @@ import { json, type Router } from 'express';
 import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
 import { downloadFilename } from '../http/disposition';
-import { emitEvent } from '../http/events';
 import { sendBody } from '../http/send-body';
 import { requestOrigin } from '../http/origin';
 import { parsePath, parseSettings, type Settings } from '../options/settings';
 import type { MaybePromise, SharedOptions } from '../options/types';
 import type { Disposition, FileRecord } from '../types';
 import { authorizedFile, type DownloadableFile } from './access';
-import { downloadRoute, downloadRouter, type RequestContext } from './context';
+import { downloadRoute, downloadRouter, report, type RequestContext } from './context';
+import { wrongResult } from './hook-result';
 import { presignFile } from './presign';
 import { requestedLink } from './query-options';
 
@@ -29,7 +29,7 @@ export interface IssuedUrlBody {
 }
 
 /** Options of {@link issueDownloadUrl}. */
-export interface IssueDownloadUrlOptions extends SharedOptions {
+export interface IssueDownloadUrlOptions<Principal = unknown, File extends FileRecord = FileRecord> extends SharedOptions<Principal, File> {
   /** Route inside the router (default `/:fileId/download-url`, or `/download-url` for POST). */
   path?: string;
   /** `'POST'` reads the id from a JSON body (`fileId` or `file_id`); the router parses JSON itself when no body parser ran. */
@@ -38,13 +38,19 @@ export interface IssueDownloadUrlOptions extends SharedOptions {
   mode?: 'signed' | 'presigned';
   /** Origin (and optional path prefix) of the public URL, e.g. `https://files.example.com`; default: from the request. */
   publicBaseUrl?: string;
+  /**
+   * Without `publicBaseUrl`: the hosts (`host` or `host:port`) a URL may be
+   * built for. A request whose Host (or trusted X-Forwarded-Host) is not
+   * listed is 422, so no Host header can choose where a link points.
+   */
+  allowedHosts?: readonly string[];
   /** The signed route's URL for a file (absolute, or a path); `token` and `expires` are appended. May be async. */
-  downloadUrl?: (req: Request, file: FileRecord) => MaybePromise<string>;
+  downloadUrl?: (req: Request, file: File) => MaybePromise<string>;
   /** Reshapes the response body. May be async. */
-  formatResponse?: (body: IssuedUrlBody, file: FileRecord, req: Request) => unknown;
+  formatResponse?: (body: IssuedUrlBody, file: File, req: Request) => unknown;
 }
 
-const ROUTER_KEYS = ['path', 'method', 'mode', 'publicBaseUrl', 'downloadUrl', 'formatResponse'] as const;
+const ROUTER_KEYS = ['path', 'method', 'mode', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse'] as const;
 
 function parsePublicBaseUrl(where: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
@@ -58,6 +64,15 @@ function parsePublicBaseUrl(where: string, value: unknown): string | undefined {
     throw new TypeError(`${where}: \`publicBaseUrl\` must be an absolute http(s) URL without query or fragment, e.g. 'https://files.example.com'.`);
   }
   return (value as string).replace(/\/+$/, '');
+}
+
+function parseAllowedHosts(where: string, value: unknown, publicBaseUrl: string | undefined): ReadonlySet<string> | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || value.some((host) => typeof host !== 'string' || host === '' || /[/\s@#?]/.test(host))) {
+    throw new TypeError(`${where}: \`allowedHosts\` must be a non-empty array of hosts such as ['files.example.com', 'localhost:3000'].`);
+  }
+  if (publicBaseUrl !== undefined) throw new TypeError(`${where}: pass \`publicBaseUrl\` or \`allowedHosts\`, not both: with publicBaseUrl the request's Host is never used.`);
+  return new Set(value.map((host: string) => host.toLowerCase()));
 }
 
 const readJsonBody = json({ limit: '16kb' });
@@ -84,7 +99,7 @@ const bodyFileId = (req: Request): unknown => {
  * Issues a short-lived download URL for an authenticated caller:
  * authenticate → find → tenant → authorize → sign (or presign).
  */
-export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
+export function issueDownloadUrl<Principal = unknown, File extends FileRecord = FileRecord>(options: IssueDownloadUrlOptions<Principal, File>): Router {
   const where = 'issueDownloadUrl';
   const method = options.method ?? 'GET';
   if (method !== 'GET' && method !== 'POST') throw new TypeError(`${where}: \`method\` must be 'GET' or 'POST'.`);
@@ -99,28 +114,40 @@ export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
   if (mode === 'presigned' && typeof settings.storage.presign !== 'function') {
     throw new TypeError(`${where}: mode 'presigned' needs a storage with presign(), such as s3Storage().`);
   }
-  const path = parsePath(where, options.path, method === 'POST' ? '/download-url' : '/:fileId/download-url');
+  const path = parsePath(where, options.path, method === 'POST' ? '/download-url' : '/:fileId/download-url', method !== 'POST' && options.fileId === undefined);
   const publicBaseUrl = parsePublicBaseUrl(where, options.publicBaseUrl);
+  const allowedHosts = parseAllowedHosts(where, options.allowedHosts, publicBaseUrl);
   const fallbackLifetime = settings.expiresIn ?? 3600;
 
   const signedUrl = async (req: Request, context: RequestContext, target: DownloadableFile, expiresIn: number, disposition: Disposition) => {
     const base = options.downloadUrl === undefined
       ? `${req.baseUrl}/${encodeURIComponent(context.fileId!)}/content`
-      : await options.downloadUrl(req, target.file);
-    if (typeof base !== 'string') throw new DownloadError('INTERNAL_ERROR', undefined, { cause: new TypeError(`downloadUrl returned ${typeof base}; expected a URL or a path`) });
+      : await options.downloadUrl(req, target.file as File);
+    if (typeof base !== 'string' || !(base.startsWith('/') || /^https?:\/\//i.test(base))) throw wrongResult('downloadUrl', base, "an absolute http(s) URL or a path starting with '/'");
     const absolute = /^[a-z][a-z0-9+.-]*:/i.test(base);
     // The token is bound to the path the signed route will see (the app's own
     // path: before publicBaseUrl's prefix, which a proxy strips), unless a scope is set.
     const scope = settings.scope ?? new URL(base, 'http://app.invalid').pathname;
-    const url = new URL(absolute ? base : `${publicBaseUrl ?? requestOrigin(req)}${base}`);
-    const { token, expires } = await settings.signer!.sign({ fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn, scope });
+    const url = new URL(absolute ? base : `${publicBaseUrl ?? requestOrigin(req, allowedHosts)}${base}`);
+    const subject = await subjectOf(req, context);
+    const { token, expires } = await settings.signer!.sign({ fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn, scope, subject });
     url.searchParams.set('token', token);
     url.searchParams.set('expires', String(expires));
-    return { url: url.href, token, expires, expiresIn };
+    return { url: url.href, token, expires, expiresIn, subject };
+  };
+
+  const subjectOf = async (req: Request, context: RequestContext): Promise<string | undefined> => {
+    if (settings.subject === undefined) return undefined;
+    const subject: unknown = await settings.subject(context.principal, req);
+    if (subject === undefined) return undefined;
+    if (typeof subject !== 'string' || subject === '' || subject.length > 256) {
+      throw wrongResult('subject', subject, 'a string of 1 to 256 characters, or undefined');
+    }
+    return subject;
   };
 
   const presignedUrl = async (target: DownloadableFile, expiresIn: number, disposition: Disposition) => {
-    return { ...(await presignFile(settings, target, disposition, expiresIn)), token: null };
+    return { ...(await presignFile(settings, target, disposition, expiresIn)), token: null, subject: undefined };
   };
 
   const handler = downloadRoute(settings, async (req, res, context) => {
@@ -140,9 +167,9 @@ export function issueDownloadUrl(options: IssueDownloadUrlOptions): Router {
       file_id: context.fileId!,
       filename: downloadFilename(target.file.filename, target.key) ?? null,
     };
-    const shaped = options.formatResponse === undefined ? body : await options.formatResponse(body, target.file, req);
+    const shaped = options.formatResponse === undefined ? body : await options.formatResponse(body, target.file as File, req);
     sendBody(req, res, 200, JSON.stringify(shaped), { 'Cache-Control': 'no-store' });
-    emitEvent(settings.onEvent, { type: 'issued', req, fileId: context.fileId, tenant: context.tenant, mode, expires: issued.expires });
+    report(settings, req, context, { type: 'issued', mode, expires: issued.expires, subject: issued.subject });
   });
 
   return downloadRouter(settings, (router) => {

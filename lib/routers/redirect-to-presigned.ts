@@ -1,14 +1,14 @@
 import type { Router } from 'express';
-import { emitEvent } from '../http/events';
 import { parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
+import type { FileRecord } from '../types';
 import { authorizedFile } from './access';
-import { downloadRoute, downloadRouter } from './context';
+import { downloadRoute, downloadRouter, report } from './context';
 import { presignFile } from './presign';
 import { requestedLink } from './query-options';
 
 /** Options of {@link redirectToPresigned}. */
-export interface RedirectToPresignedOptions extends SharedOptions {
+export interface RedirectToPresignedOptions<Principal = unknown, File extends FileRecord = FileRecord> extends SharedOptions<Principal, File> {
   /** Route inside the router (default `/:fileId/redirect`). */
   path?: string;
 }
@@ -18,12 +18,12 @@ export interface RedirectToPresignedOptions extends SharedOptions {
  * `307 Temporary Redirect`, so the bytes never pass through the app:
  * authenticate → find → tenant → authorize → presign.
  */
-export function redirectToPresigned(options: RedirectToPresignedOptions): Router {
+export function redirectToPresigned<Principal = unknown, File extends FileRecord = FileRecord>(options: RedirectToPresignedOptions<Principal, File>): Router {
   const where = 'redirectToPresigned';
   const settings = parseSettings(where, options, ['path'], { authorize: true, signer: false });
   // A storage without presign() is not a start-up error: the route answers
   // 503 STORAGE_NOT_CONFIGURED, so an app can mount it before object storage is set up.
-  const path = parsePath(where, options.path, '/:fileId/redirect');
+  const path = parsePath(where, options.path, '/:fileId/redirect', options.fileId === undefined);
   const fallbackLifetime = settings.expiresIn ?? 900;
   return downloadRouter(settings, (router) => router.get(
     path,
@@ -39,7 +39,7 @@ export function redirectToPresigned(options: RedirectToPresignedOptions): Router
         'Content-Length': 0,
       });
       res.end();
-      emitEvent(settings.onEvent, { type: 'redirected', req, fileId: context.fileId, tenant: context.tenant, expiresIn });
+      report(settings, req, context, { type: 'redirected', expiresIn });
     }),
   ));
 }

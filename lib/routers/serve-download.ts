@@ -7,14 +7,14 @@ import type { SharedOptions } from '../options/types';
 import type { FileRecord } from '../types';
 import { authorizedFile } from './access';
 import { downloadRoute, downloadRouter } from './context';
-import { serveRecord } from './serve-record';
+import { serveRecord, type ServeMode } from './serve-record';
 
 /** Options of {@link serveDownload}. */
-export interface ServeDownloadOptions extends SharedOptions {
+export interface ServeDownloadOptions<Principal = unknown, File extends FileRecord = FileRecord> extends SharedOptions<Principal, File> {
   /** Route inside the router (default `/:fileId/download`). */
   path?: string;
   /** Reshapes the JSON-mode body (`json` option). */
-  formatResponse?: (body: JsonFileBody, file: FileRecord, req: Request) => unknown;
+  formatResponse?: (body: JsonFileBody, file: File, req: Request) => unknown;
   /** Let nginx (`X-Accel-Redirect`) or Apache (`X-Sendfile`) send the bytes after every check; see the README. */
   offload?: OffloadOptions;
 }
@@ -25,10 +25,10 @@ export interface ServeDownloadOptions extends SharedOptions {
  * Responses are `Cache-Control: private, no-cache`: browsers may keep a copy
  * but revalidate it (cheaply, with 304) on every use.
  */
-export function serveDownload(options: ServeDownloadOptions): Router {
+export function serveDownload<Principal = unknown, File extends FileRecord = FileRecord>(options: ServeDownloadOptions<Principal, File>): Router {
   const where = 'serveDownload';
   const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload'], { authorize: true, signer: false });
-  const path = parsePath(where, options.path, '/:fileId/download');
+  const path = parsePath(where, options.path, '/:fileId/download', options.fileId === undefined);
   const offload = parseOffload(where, options.offload);
   return downloadRouter(settings, (router) => router.get(
     path,
@@ -38,7 +38,7 @@ export function serveDownload(options: ServeDownloadOptions): Router {
         signed: false,
         disposition: await settings.disposition(target.file, req),
         cacheControl: 'private, no-cache',
-        formatResponse: options.formatResponse,
+        formatResponse: options.formatResponse as ServeMode['formatResponse'],
         offload,
       });
     }),

@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
 import { checkHeaders } from '../http/check-headers';
-import { emitEvent } from '../http/events';
 import { wantsJson } from '../http/json-content';
 import type { Offload } from '../http/offload';
 import { represent } from '../http/representation';
@@ -10,7 +9,8 @@ import type { Settings } from '../options/settings';
 import type { HeaderMap } from '../options/types';
 import type { Disposition, FileRecord } from '../types';
 import type { DownloadableFile } from './access';
-import type { RequestContext } from './context';
+import { report, type RequestContext } from './context';
+import { wrongResult } from './hook-result';
 
 /** How one serving router differs from the other. */
 export interface ServeMode {
@@ -24,17 +24,29 @@ export interface ServeMode {
   offload?: Offload | undefined;
 }
 
+const isHeaderValue = (value: unknown) =>
+  typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+
+/** What the `headers` hook returned, if it is a header map whose every value can be sent. */
+function checkedHeaders(value: unknown): HeaderMap | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw wrongResult('headers', value, 'an object of header names to strings, numbers or string arrays, or undefined');
+  for (const [name, item] of Object.entries(value)) {
+    if (!isHeaderValue(item)) throw wrongResult('headers', { [name]: item === undefined ? '(undefined)' : item }, `a string, number or string array for ${name} (leave out a header rather than give it undefined)`);
+  }
+  return value as HeaderMap;
+}
+
 /** Hands a checked file to the engine and reports the outcome as a `served` event. */
 export async function serveRecord(req: Request, res: Response, settings: Settings, context: RequestContext, target: DownloadableFile, mode: ServeMode): Promise<void> {
-  const hostHeaders = settings.headers === undefined ? undefined : await settings.headers(target.file, req);
-  const served = (outcome: { status: number; bytes: number; range: { start: number; end: number } | undefined; aborted: boolean }) =>
-    emitEvent(settings.onEvent, {
+  const hostHeaders = settings.headers === undefined ? undefined : checkedHeaders(await settings.headers(target.file, req));
+  const served = (outcome: { status: number; bytes: number; range: { start: number; end: number } | undefined; aborted: boolean }, offloaded = false) =>
+    report(settings, req, context, {
       type: 'served',
-      req,
-      fileId: context.fileId,
-      tenant: context.tenant,
       signed: mode.signed,
       durationMs: performance.now() - context.started,
+      offloaded,
+      claims: context.claims,
       ...outcome,
     });
   const headers = mode.headers === undefined ? hostHeaders : { ...mode.headers, ...hostHeaders };
@@ -46,7 +58,7 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
       if (headers !== undefined) checkHeaders(headers);
       res.writeHead(200, { ...contentHeaders(representation, mode.cacheControl), [mode.offload.header]: location, ...headers } as Record<string, string>);
       res.end();
-      served({ status: 200, bytes: 0, range: undefined, aborted: false });
+      served({ status: 200, bytes: 0, range: undefined, aborted: false }, true);
       return;
     }
   }

@@ -10,15 +10,15 @@ import { matchClaims, type Signer } from '../tokens/signer';
 import type { FileRecord } from '../types';
 import { downloadable, identify, lookUp } from './access';
 import { downloadRoute, downloadRouter } from './context';
-import { serveRecord } from './serve-record';
+import { serveRecord, type ServeMode } from './serve-record';
 
 /** Options of {@link serveSignedDownload}; `signer` is required. */
-export interface ServeSignedDownloadOptions extends SharedOptions {
+export interface ServeSignedDownloadOptions<Principal = unknown, File extends FileRecord = FileRecord> extends SharedOptions<Principal, File> {
   signer: Signer;
   /** Route inside the router (default `/:fileId/content`). */
   path?: string;
   /** Reshapes the JSON-mode body (`json` option). */
-  formatResponse?: (body: JsonFileBody, file: FileRecord, req: Request) => unknown;
+  formatResponse?: (body: JsonFileBody, file: File, req: Request) => unknown;
   /** Let nginx (`X-Accel-Redirect`) or Apache (`X-Sendfile`) send the bytes after every check; see the README. */
   offload?: OffloadOptions;
 }
@@ -49,11 +49,11 @@ function requestPath(req: Request): string {
  * be cached privately, but never past the token's expiry, and carry
  * `Referrer-Policy: no-referrer` so the token does not leak to other sites.
  */
-export function serveSignedDownload(options: ServeSignedDownloadOptions): Router {
+export function serveSignedDownload<Principal = unknown, File extends FileRecord = FileRecord>(options: ServeSignedDownloadOptions<Principal, File>): Router {
   const where = 'serveSignedDownload';
-  const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload'], { authorize: false, signer: true });
+  const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload'], { authorize: false, signer: true, unused: ['authorize', 'authenticate', 'subject'] });
   const signer = settings.signer!;
-  const path = parsePath(where, options.path, '/:fileId/content');
+  const path = parsePath(where, options.path, '/:fileId/content', options.fileId === undefined);
   const offload = parseOffload(where, options.offload);
   return downloadRouter(settings, (router) => router.get(
     path,
@@ -61,6 +61,7 @@ export function serveSignedDownload(options: ServeSignedDownloadOptions): Router
       const { token, expires } = tokenParameters(req);
       // The token first: nothing of the host's (fileId, tenant, findFile) runs for a forged one.
       const claims = await signer.verifySignature(token);
+      context.claims = claims;
       await identify(req, settings, context, undefined);
       matchClaims(claims, { fileId: context.fileId!, tenant: context.tenant, expires, scope: settings.scope ?? requestPath(req) });
       const target = downloadable(await lookUp(req, settings, context));
@@ -70,7 +71,7 @@ export function serveSignedDownload(options: ServeSignedDownloadOptions): Router
         disposition: claims.disposition ?? (await settings.disposition(target.file, req)),
         cacheControl: `private, max-age=${remaining}`,
         headers: { 'Referrer-Policy': 'no-referrer' },
-        formatResponse: options.formatResponse,
+        formatResponse: options.formatResponse as ServeMode['formatResponse'],
         offload,
       });
     }),

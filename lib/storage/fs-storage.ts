@@ -93,6 +93,12 @@ export function fsStorage(options: FsStorageOptions): CompleteStorageAdapter {
   if (options.dotfiles !== undefined && options.dotfiles !== 'deny' && options.dotfiles !== 'allow') {
     throw new TypeError("fsStorage: `dotfiles` must be 'deny' (the default) or 'allow'.");
   }
+  if (!isAbsolute(options.root)) {
+    throw new TypeError(
+      `fsStorage: root ${JSON.stringify(options.root)} is relative, so it would depend on the directory the process was started in. ` +
+        "Pass an absolute path, e.g. path.resolve(__dirname, 'files') or fileURLToPath(new URL('./files', import.meta.url)).",
+    );
+  }
   const allowDotfiles = options.dotfiles === 'allow';
   let root: string;
   try {

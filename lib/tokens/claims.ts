@@ -18,6 +18,8 @@ export interface SignInput {
    * routers bind by default) or a host-chosen scope name.
    */
   scope?: string;
+  /** Who the link is given to: the JWT `sub` claim. */
+  subject?: string;
   /** Lifetime in seconds (a positive integer). */
   expiresIn: number;
 }
@@ -39,6 +41,8 @@ export interface DownloadClaims {
   disposition?: Disposition;
   /** Where the token may be redeemed (see {@link SignInput.scope}). */
   scope?: string;
+  /** Who the link was given to (`sub`). */
+  subject?: string;
   /** Unix seconds. */
   expires: number;
   issuedAt: number;
@@ -56,6 +60,7 @@ export function payloadOf(input: SignInput, issuedAt: number, expires: number): 
   if (input.tenant !== undefined) payload.ten = input.tenant;
   if (input.disposition !== undefined) payload.dis = input.disposition;
   if (input.scope !== undefined) payload.scp = input.scope;
+  if (input.subject !== undefined) payload.sub = input.subject;
   payload.aud = AUDIENCE;
   payload.iat = issuedAt;
   payload.exp = expires;
@@ -70,19 +75,21 @@ const isTime = (value: unknown): value is number => typeof value === 'number' &&
  * seconds of skew on `exp` and `nbf`), and well-typed bindings.
  */
 export function readClaims(payload: Record<string, unknown>, nowSeconds: number, clockTolerance: number): DownloadClaims {
-  const { fid, ten, dis, scp, aud, iat, exp, nbf } = payload;
+  const { fid, ten, dis, scp, sub, aud, iat, exp, nbf } = payload;
   if (aud !== AUDIENCE && !(Array.isArray(aud) && aud.includes(AUDIENCE))) throw invalid(new Error('token is for another audience'));
   if (!isTime(iat) || !isTime(exp)) throw invalid(new Error('token has no valid iat / exp'));
   if (nowSeconds - clockTolerance >= exp) throw invalid(new Error('token expired'));
   if (nbf !== undefined && (!isTime(nbf) || nowSeconds + clockTolerance < nbf)) throw invalid(new Error('token not yet valid'));
-  if (typeof fid !== 'string' || (ten !== undefined && typeof ten !== 'string') || (scp !== undefined && typeof scp !== 'string')) {
+  const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+  if (typeof fid !== 'string' || !optionalString(ten) || !optionalString(scp) || !optionalString(sub)) {
     throw invalid(new Error('malformed binding claims'));
   }
   if (dis !== undefined && dis !== 'inline' && dis !== 'attachment') throw invalid(new Error('bad disposition claim'));
   const claims: DownloadClaims = { fileId: fid, expires: exp, issuedAt: iat };
-  if (ten !== undefined) claims.tenant = ten;
+  if (ten !== undefined) claims.tenant = ten as string;
   if (dis !== undefined) claims.disposition = dis;
-  if (scp !== undefined) claims.scope = scp;
+  if (scp !== undefined) claims.scope = scp as string;
+  if (sub !== undefined) claims.subject = sub as string;
   return claims;
 }
 

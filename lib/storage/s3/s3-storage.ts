@@ -8,8 +8,6 @@ import { loadAwsSdk } from './load-sdk';
 import { PresignCache, type PresignCacheOptions } from './presign-cache';
 import { openS3Object } from './s3-object';
 
-const sdk = loadAwsSdk();
-
 /** S3 refuses SigV4 presigned URLs valid for longer than 7 days. */
 const S3_MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
@@ -61,6 +59,8 @@ function parsePrefix(prefix: unknown): string {
 export function s3Storage(options: S3StorageOptions): CompleteStorageAdapter & Required<Pick<StorageAdapter, 'presign'>> {
   if (typeof options !== 'object' || options === null) throw new TypeError('s3Storage: pass { client, bucket, prefix? }.');
   rejectUnknownKeys('s3Storage', options, ['client', 'bucket', 'prefix', 'presignCache']);
+  // Loaded here, not at import: importing the subpath to probe for S3 support never throws.
+  const sdk = loadAwsSdk();
   const { client, bucket } = options;
   if (typeof (client as { send?: unknown } | undefined)?.send !== 'function') {
     throw new TypeError('s3Storage: `client` must be an S3Client from @aws-sdk/client-s3.');

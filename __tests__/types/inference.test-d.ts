@@ -1,0 +1,77 @@
+// Type-level tests (checked by `npm run typecheck`, never run): the hooks see
+// the host's own principal and record types with no annotation, and misuse
+// does not compile.
+import express from 'express';
+import { createDownloads, createSigner, DownloadError, memoryStorage, serveDownload, type DownloadEvent, type FileRecord } from '../../lib';
+
+interface Doc extends FileRecord {
+  ownerId: string;
+  sizeClass: 'small' | 'large';
+}
+interface User {
+  id: string;
+  roles: string[];
+}
+declare function loadDoc(id: string): Promise<Doc | undefined>;
+declare function userFor(key: string | undefined): User | null;
+
+const downloads = createDownloads({
+  storage: memoryStorage(),
+  signer: createSigner({ secret: 'x'.repeat(32) }),
+  findFile: (id) => loadDoc(id),
+  authenticate: (req) => userFor(req.get('x-api-key')),
+  authorize: (_req, file, user) => file.ownerId === user.id || user.roles.includes('admin'),
+  tenant: (_req, user) => user.id,
+  headers: (file) => ({ 'X-Size-Class': file.sizeClass }),
+  disposition: (file) => (file.sizeClass === 'large' ? 'attachment' : 'inline'),
+  subject: (user) => user.id,
+  onEvent: (event) => {
+    const principal: User | undefined = event.principal;
+    const file: Doc | undefined = event.file;
+    if (event.type === 'served') {
+      const claims = event.claims?.subject;
+      void claims;
+    }
+    void principal;
+    void file;
+  },
+});
+
+const app = express();
+app.use('/files', downloads.issueDownloadUrl({ formatResponse: (body, file) => ({ url: body.download_url, owner: file.ownerId }) }));
+app.use('/files', downloads.serveDownload({ formatResponse: (body, file) => ({ data: body.data, size: file.sizeClass }) }));
+
+// Router factories infer the same way on their own.
+serveDownload({
+  storage: memoryStorage(),
+  findFile: async (id) => loadDoc(id),
+  authenticate: () => userFor('k'),
+  authorize: (_req, file, user) => file.ownerId === user.id,
+});
+
+// A host error code with its status.
+export const quota = new DownloadError('QUOTA_EXCEEDED', 'Quota reached.', { status: 429 });
+export const events: DownloadEvent<User, Doc>[] = [];
+
+createDownloads({
+  storage: memoryStorage(),
+  findFile: (id) => loadDoc(id),
+  authenticate: (req) => userFor(req.get('x-api-key')),
+  // @ts-expect-error a field the record does not have
+  authorize: (_req, file) => file.owner === 'x',
+});
+
+createDownloads({
+  storage: memoryStorage(),
+  findFile: (id) => loadDoc(id),
+  authenticate: (req) => userFor(req.get('x-api-key')),
+  // @ts-expect-error a principal field that does not exist
+  authorize: (_req, _file, user) => user.name === 'x',
+});
+
+createDownloads({
+  storage: memoryStorage(),
+  findFile: (id) => loadDoc(id),
+  // @ts-expect-error authorize must return a boolean
+  authorize: () => 'yes',
+});
