@@ -1,6 +1,7 @@
 // Issue 9: errors for Express's error middleware, host error codes, audit-grade
 // events, start-up validation and causes for wrong hook results.
 import express from 'express';
+import helmet from 'helmet';
 import request from 'supertest';
 import {
   createDownloads, DownloadError, fsStorage, issueDownloadUrl, memoryStorage, serveDownload, serveSignedDownload,
@@ -178,5 +179,38 @@ describe('allowedHosts instead of trusting Host', () => {
     expect(() => issuer({ allowedHosts: [] })).toThrow(/non-empty array of hosts/);
     expect(() => issuer({ allowedHosts: ['https://x.example'] })).toThrow(/non-empty array of hosts/);
     expect(() => issuer({ allowedHosts: ['x.example'], publicBaseUrl: 'https://x.example' })).toThrow(/not both/);
+  });
+});
+
+describe("helmet's Cross-Origin-Resource-Policy, relaxed on the signed route as the README says", () => {
+  function withHelmet(relaxed: boolean) {
+    const downloads = createDownloads({ storage, signer, findFile: (id) => (Object.hasOwn(docs, id) ? docs[id]! : null), authorize: () => true });
+    const app = express().use(helmet());
+    app.use('/f', downloads.serveSignedDownload(relaxed ? { headers: () => ({ 'Cross-Origin-Resource-Policy': 'cross-origin' }) } : {}));
+    app.use('/f', downloads.issueDownloadUrl(), downloads.serveDownload());
+    return app;
+  }
+
+  test("helmet alone sends same-origin, which keeps another origin's <img> from loading the file", async () => {
+    const app = withHelmet(false);
+    const issued = await request(app).get('/f/a/download-url');
+    const res = await request(app).get(new URL(issued.body.download_url).pathname + new URL(issued.body.download_url).search);
+    expect(res.status).toBe(200);
+    expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+  });
+
+  test('the headers hook wins over helmet on the signed route only, and the file is still exact', async () => {
+    const app = withHelmet(true);
+    const issued = await request(app).get('/f/a/download-url');
+    expect(issued.headers['cross-origin-resource-policy']).toBe('same-origin');
+    const url = new URL(issued.body.download_url);
+    const res = await request(app).get(url.pathname + url.search);
+    expect(res.status).toBe(200);
+    expect(res.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.text).toBe('hello');
+    const direct = await request(app).get('/f/a/download');
+    expect(direct.status).toBe(200);
+    expect(direct.headers['cross-origin-resource-policy']).toBe('same-origin');
   });
 });

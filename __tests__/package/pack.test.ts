@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { AUGMENTATION, readmeModules } from './readme-snippets';
 
 // npm pack + install into a fresh consumer app: what users get, not what the repo has.
 const repo = resolve(__dirname, '../..');
@@ -33,6 +34,13 @@ test('the tarball ships dist, README, CHANGELOG and no sources or tests', () => 
   expect(listing).not.toMatch(/package\/(lib|__tests__|examples)\//);
 });
 
+test('the CHANGELOG in the tarball describes the version being shipped, not "Unreleased"', () => {
+  const tarball = readdirSync(consumer).find((f) => f.endsWith('.tgz'))!;
+  const changelog = run('tar', ['-xOzf', tarball, 'package/CHANGELOG.md'], consumer);
+  const version = (JSON.parse(run('tar', ['-xOzf', tarball, 'package/package.json'], consumer)) as { version: string }).version;
+  expect(changelog.match(/^## \[[^\]]+\]/m)?.[0]).toBe(`## [${version}]`);
+});
+
 test('import works from an ES module, sharing one copy with require()', () => {
   expect(run('node', ['esm.mjs'], consumer).trim()).toBe('esm: hello from esm');
 });
@@ -41,8 +49,18 @@ test('require() works from CommonJS', () => {
   expect(run('node', ['cjs.cjs'], consumer).trim()).toBe('cjs: hello from cjs text/plain; charset=utf-8');
 });
 
+// tsc's own report, so a failure names the file, line and message.
+function typecheck(): string {
+  try {
+    run(join(repo, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], consumer);
+    return '';
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout ?? error);
+  }
+}
+
 test('a strict TypeScript consumer type-checks against the shipped declarations (ESM and CJS)', () => {
-  expect(() => run(join(repo, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], consumer)).not.toThrow();
+  expect(typecheck()).toBe('');
 });
 
 test('without the optional AWS SDK, the S3 subpath imports (so apps can probe for it) and s3Storage() says what to install', () => {
@@ -51,4 +69,34 @@ test('without the optional AWS SDK, the S3 subpath imports (so apps can probe fo
   expect(run('node', ['-e', cjs], consumer).trim().split('\n')).toEqual(['loaded', message]);
   const esm = "try { const { s3Storage } = await import('express-signed-downloads/s3'); console.log('loaded'); s3Storage({ client: { send() {} }, bucket: 'b' }) } catch (e) { console.log(e.message) }";
   expect(run('node', ['--input-type=module', '-e', esm], consumer).trim().split('\n')).toEqual(['loaded', message]);
+});
+
+// Last, because they change the consumer: the AWS SDK (for the README's S3
+// block) and the newest @types/node.
+describe('the packed declarations under strict, noUncheckedIndexedAccess, exactOptionalPropertyTypes and skipLibCheck: false', () => {
+  beforeAll(() => {
+    // The type-level tests, against the package instead of the sources.
+    const inference = readFileSync(join(repo, '__tests__/types/inference.test-d.ts'), 'utf8')
+      .replace("from '../../lib'", "from 'express-signed-downloads'");
+    expect(inference).toContain("from 'express-signed-downloads'");
+    writeFileSync(join(consumer, 'inference.mts'), inference);
+    writeFileSync(join(consumer, 'readme-augmentation.mts'), AUGMENTATION);
+    for (const module of readmeModules(join(repo, 'README.md'))) writeFileSync(join(consumer, module.name), module.source);
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '@aws-sdk/client-s3@^3', '@aws-sdk/s3-request-presigner@^3', 'helmet@^8'], consumer);
+  }, 180_000);
+
+  test('the README has its ts blocks, each compiled as its own module', () => {
+    expect(readmeModules(join(repo, "README.md")).length).toBeGreaterThanOrEqual(11);
+  });
+
+  test('with @types/node 20 (the oldest Node we support): the consumer, the type-level tests and every README ts block', () => {
+    expect(JSON.parse(readFileSync(join(consumer, 'node_modules/@types/node/package.json'), 'utf8')).version).toMatch(/^20\./);
+    expect(typecheck()).toBe('');
+  });
+
+  test('with the latest @types/node', () => {
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-online', '@types/node@latest'], consumer);
+    expect(Number(JSON.parse(readFileSync(join(consumer, 'node_modules/@types/node/package.json'), 'utf8')).version.split('.')[0])).toBeGreaterThan(20);
+    expect(typecheck()).toBe('');
+  }, 180_000);
 });

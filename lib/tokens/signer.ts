@@ -42,7 +42,7 @@ export interface Signer {
   verify(token: string, expected: VerifyExpectation): Promise<DownloadClaims>;
   /**
    * Verifies signature, purpose, algorithm, key and expiry only, and returns
-   * the claims for the caller to compare with {@link matchClaims}. The signed
+   * the claims for the caller to compare with what it expects. The signed
    * route uses it so that nothing of the host's runs before a token is known
    * to be genuine.
    */
