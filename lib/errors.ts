@@ -12,6 +12,7 @@ export const ErrorCode = {
   FILE_ID_REQUIRED: 400,
   VALIDATION_ERROR: 422,
   FILE_NOT_FOUND: 404,
+  LINK_USED_UP: 410,
   FILE_NOT_DOWNLOADABLE: 409,
   PRECONDITION_FAILED: 412,
   RANGE_NOT_SATISFIABLE: 416,
@@ -20,6 +21,7 @@ export const ErrorCode = {
   STORAGE_ERROR: 500,
   INTERNAL_ERROR: 500,
   STORAGE_NOT_CONFIGURED: 503,
+  USE_STORE_UNAVAILABLE: 503,
 } as const;
 
 /** One of the stable error codes, e.g. `'TOKEN_INVALID'`. */
@@ -37,6 +39,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   FILE_ID_REQUIRED: 'A file id is required.',
   VALIDATION_ERROR: 'The request is not valid.',
   FILE_NOT_FOUND: 'File not found.',
+  LINK_USED_UP: 'This download link has been used as many times as it allows.',
   FILE_NOT_DOWNLOADABLE: 'This file has no stored content to download.',
   PRECONDITION_FAILED: 'A precondition of the request failed.',
   RANGE_NOT_SATISFIABLE: 'The requested range cannot be satisfied.',
@@ -45,6 +48,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   STORAGE_ERROR: 'The file could not be read from storage.',
   INTERNAL_ERROR: 'Internal server error.',
   STORAGE_NOT_CONFIGURED: 'The storage does not support this kind of download.',
+  USE_STORE_UNAVAILABLE: 'The download could not be counted; try again shortly.',
 };
 
 /** Options for {@link DownloadError}. */

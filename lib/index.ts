@@ -2,7 +2,7 @@ export { DownloadError, ErrorCode, isDownloadError } from './errors';
 export type { AnyErrorCode } from './errors';
 export type { DownloadErrorOptions } from './errors';
 export { createSigner } from './tokens/signer';
-export type { DownloadClaims, SignedToken, Signer, SignerOptions, SignInput, VerifyExpectation } from './tokens/signer';
+export type { DownloadClaims, SignedToken, Signer, SignerOptions, SignInput, VerifyExpectation, VerifySignatureOptions } from './tokens/signer';
 export type { AsymmetricKeyConfig, AsymmetricKeyInput, KeyConfig, SecretKeyConfig, SigningAlgorithm } from './tokens/keys';
 export { createDownloads } from './routers/create-downloads';
 export type { BoundOptions, Downloads } from './routers/create-downloads';
@@ -18,7 +18,7 @@ export type { JsonFileBody } from './http/serve-file';
 export type { OffloadOptions } from './http/offload';
 export { DEFAULT_INLINE_TYPES } from './http/content-type';
 export type {
-  DeniedEvent, DownloadEvent, ErrorResponse, EventBase, FailedEvent, HeaderMap, IssuedEvent, MaybePromise, RedirectedEvent, ServedEvent, SharedOptions,
+  DeniedEvent, DownloadEvent, ErrorResponse, EventBase, FailedEvent, HeaderMap, IssuedEvent, MaybePromise, RedirectedEvent, RevocationCheck, ServedEvent, SharedOptions,
 } from './options/types';
 export { fsStorage } from './storage/fs-storage';
 export type { FsStorageOptions } from './storage/fs-storage';
@@ -29,4 +29,6 @@ export type {
   ByteRange, CompleteStorageAdapter, OpenOptions, PresignedUrl, PresignOptions, RangeHint, ReadAt, StorageAdapter, StorageStat, StoredObject,
 } from './storage/types';
 export type { OpenFileCacheOptions } from './storage/open-file-cache';
+export { memoryUseStore } from './links/use-store';
+export type { MemoryUseStoreOptions, UseResult, UseStore } from './links/use-store';
 export type { Disposition, FileRecord } from './types';

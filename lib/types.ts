@@ -16,6 +16,12 @@ export interface FileRecord {
   tenant?: string;
   /** A locked file is 423 `FILE_LOCKED`. */
   locked?: boolean;
+  /**
+   * Every signed link to this file issued before this time is refused (401
+   * `TOKEN_INVALID`): "revoke every link to this file" is one field update.
+   * Compared in whole seconds; see the README's "Revoking links".
+   */
+  linksValidAfter?: Date;
 }
 
 /** How the browser should treat the file. */

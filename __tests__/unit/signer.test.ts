@@ -134,10 +134,11 @@ describe('interoperability with jose', () => {
   test('an HS256 token from the signer is a JWT jose verifies, with the documented header and claims', async () => {
     const { jwtVerify } = await import('jose');
     const signer = createSigner({ secret: SECRET });
-    const { token, expires } = await signer.sign({ fileId: 'f1', tenant: 't', disposition: 'inline', scope: '/files/f1/content', expiresIn: 60 });
+    const { token, expires, jti } = await signer.sign({ fileId: 'f1', tenant: 't', disposition: 'inline', scope: '/files/f1/content', expiresIn: 60 });
     const { payload, protectedHeader } = await jwtVerify(token, key, { audience: 'express-signed-downloads', typ: 'esd-download+jwt', algorithms: ['HS256'] });
     expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'esd-download+jwt' });
-    expect(payload).toEqual({ fid: 'f1', ten: 't', dis: 'inline', scp: '/files/f1/content', aud: 'express-signed-downloads', iat: expires - 60, exp: expires });
+    expect(jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(payload).toEqual({ fid: 'f1', ten: 't', dis: 'inline', scp: '/files/f1/content', aud: 'express-signed-downloads', iat: expires - 60, exp: expires, jti });
   });
 
   test('a token jose signs with the same claims verifies; one jose signs with another key or alg does not', async () => {

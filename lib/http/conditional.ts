@@ -79,3 +79,8 @@ export function rangeStillValid(headers: IncomingHttpHeaders, validators: Valida
   // A date validator must match exactly; a weak comparison could splice two versions.
   return date !== undefined && validators.lastModified !== undefined && seconds(validators.lastModified) === date;
 }
+
+/** A Range request tied by If-Range to the representation being served: the continuation of a transfer. */
+export function continuesTransfer(headers: IncomingHttpHeaders, validators: Validators): boolean {
+  return typeof headers.range === 'string' && typeof headers['if-range'] === 'string' && rangeStillValid(headers, validators);
+}

@@ -3,7 +3,7 @@ import { DownloadError } from '../errors';
 import type { HeaderMap } from '../options/types';
 import type { ByteRange, OpenOptions, StoredObject } from '../storage/types';
 import { checkHeaders } from './check-headers';
-import { evaluatePreconditions, rangeStillValid } from './conditional';
+import { continuesTransfer, evaluatePreconditions, rangeStillValid } from './conditional';
 import { sendJsonContent, wantsJson } from './json-content';
 import { openObject, readRange } from './open-object';
 import { decideRange, rangeHint } from './range';
@@ -117,6 +117,7 @@ async function answer(req: Request, res: Response, input: ServeFileInput, object
 
   if (input.json !== false && wantsJson(req, info.representation.essence)) {
     if (input.headers !== undefined) checkHeaders(input.headers);
+    await input.admit?.({ continuation: false, delivers: req.method !== 'HEAD' });
     const headers: HeaderMap = { 'Cache-Control': input.cacheControl, Vary: 'Accept', 'X-Content-Type-Options': 'nosniff', ...input.headers };
     await sendJsonContent(req, res, input, info, input.json, headers, object);
     return false;
@@ -128,15 +129,18 @@ async function answer(req: Request, res: Response, input: ServeFileInput, object
   if (input.headers !== undefined) checkHeaders(input.headers);
   const headers = { ...representationHeaders(input, info), ...input.headers };
   const precondition = object.notModified === true ? 'not-modified' : evaluatePreconditions(req.method, req.headers, info);
+  // A stale If-Range turns the request into a plain GET (the whole file).
+  const decision = precondition === 'proceed' ? decideRange(rangeStillValid(req.headers, info) ? req.headers.range : undefined, info.size) : undefined;
+  if (input.admit !== undefined) {
+    const delivers = req.method !== 'HEAD' && decision !== undefined && decision.kind !== 'unsatisfiable';
+    await input.admit({ continuation: continuesTransfer(req.headers, info), delivers });
+  }
   if (precondition === 'failed') throw new DownloadError('PRECONDITION_FAILED');
-  if (precondition === 'not-modified') {
+  if (decision === undefined) {
     sendHeaders(res, 304, notModifiedHeaders(headers));
     input.onServed({ status: 304, bytes: 0, range: undefined, aborted: false });
     return false;
   }
-
-  // A stale If-Range turns the request into a plain GET (the whole file).
-  const decision = decideRange(rangeStillValid(req.headers, info) ? req.headers.range : undefined, info.size);
   if (decision.kind === 'unsatisfiable') {
     throw new DownloadError('RANGE_NOT_SATISFIABLE', undefined, { headers: { 'Content-Range': `bytes */${info.size}` } });
   }

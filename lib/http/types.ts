@@ -29,8 +29,18 @@ export interface ServeFileInput {
   /** Memory for streaming bodies, shared with the other transfers in flight. */
   budget: TransferBudget;
   formatResponse: ((body: JsonFileBody, file: FileRecord, req: Request) => unknown) | undefined;
+  /** Called once the answer is decided and before anything is sent; it may refuse by throwing (the signed route's grace and use limits). */
+  admit?: ((admission: Admission) => Promise<void>) | undefined;
   /** Called once when the response is over, successful or not. */
   onServed: (outcome: Pick<ServedEvent, 'status' | 'bytes' | 'range' | 'aborted'>) => void;
+}
+
+/** What a gate is told before the engine answers. */
+export interface Admission {
+  /** A Range request whose If-Range names the current representation: the rest of a transfer already begun. */
+  continuation: boolean;
+  /** The answer carries the file's bytes (GET with 200 or 206), not headers only (HEAD, 304) or an error (412, 416). */
+  delivers: boolean;
 }
 
 /** JSON mode as the engine runs it: the size cap and the shared budget of bytes held for encoding. */

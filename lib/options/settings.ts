@@ -13,6 +13,7 @@ import { integerOption, optionalFunction, rejectUnknownKeys, requiredFunction } 
 export const SHARED_KEYS = [
   'findFile', 'storage', 'authorize', 'authenticate', 'tenant', 'fileId', 'signer', 'expiresIn', 'maxExpiresIn',
   'disposition', 'inlineTypes', 'headers', 'json', 'formatError', 'onEvent', 'scope', 'memoryBudget', 'errors', 'subject',
+  'linksValidAfter', 'isRevoked', 'useStore', 'bindTo',
 ] as const;
 
 /** S3 refuses presigned URLs that live longer than this, and no token should outlive it either. */
@@ -44,6 +45,10 @@ const WHY_UNUSED: Partial<Record<keyof SharedOptions, string>> = {
   authorize: 'the signed URL is the credential: authorize ran when the URL was issued',
   authenticate: 'the signed URL is the credential: no caller is authenticated when it is fetched',
   subject: 'the subject is put in tokens when they are issued',
+  linksValidAfter: 'links are checked against it on the signed route (serveSignedDownload)',
+  isRevoked: 'links are checked against it on the signed route (serveSignedDownload)',
+  useStore: 'uses are counted for signed links (issueDownloadUrl and serveSignedDownload)',
+  bindTo: 'links are bound when issued and checked on the signed route',
 };
 
 function rejectUnused(where: string, options: SharedOptions, unused: readonly (keyof SharedOptions)[] | undefined): void {
@@ -54,6 +59,9 @@ function rejectUnused(where: string, options: SharedOptions, unused: readonly (k
     }
   }
 }
+
+/** Options that concern signed links only: a mistake on the authenticated and redirect routers. */
+export const LINK_ONLY: readonly (keyof SharedOptions)[] = ['linksValidAfter', 'isRevoked', 'useStore', 'bindTo'];
 
 const defaultFileId = (req: Request): unknown => req.params.fileId;
 
@@ -103,6 +111,13 @@ function parseInlineTypes(where: string, value: unknown): (essence: string) => b
   return inlineMatcher(value);
 }
 
+function checkUseStore(where: string, store: unknown): void {
+  if (store === undefined) return;
+  if (typeof store !== 'object' || store === null || typeof (store as { consume?: unknown }).consume !== 'function') {
+    throw new TypeError(`${where}: \`useStore\` must have consume(jti, maxUses, expiresAt): use memoryUseStore(), or redisUseStore({ client }) from 'express-signed-downloads/redis'.`);
+  }
+}
+
 /** Default bytes of files held for JSON encoding at once, per router (unless one file may be larger). */
 const DEFAULT_JSON_BUFFER = 8 * 1024 * 1024;
 
@@ -146,13 +161,14 @@ export function parseSettings<Principal, File extends FileRecord>(
       'Pass (req, file, principal) => boolean that checks the caller may have the file, or () => true to allow every caller explicitly.',
     );
   }
-  for (const name of ['authorize', 'authenticate', 'tenant', 'fileId', 'headers', 'formatError', 'onEvent', 'subject'] as const) {
+  for (const name of ['authorize', 'authenticate', 'tenant', 'fileId', 'headers', 'formatError', 'onEvent', 'subject', 'linksValidAfter', 'isRevoked', 'bindTo'] as const) {
     optionalFunction(where, name, options[name]);
   }
   if (options.errors !== undefined && options.errors !== 'respond' && options.errors !== 'next') {
     throw new TypeError(`${where}: \`errors\` must be 'respond' (the router answers) or 'next' (it calls next(error) for your error middleware).`);
   }
   checkSigner(where, options.signer, needs.signer);
+  checkUseStore(where, options.useStore);
   const maxExpiresIn = integerOption(where, 'maxExpiresIn', options.maxExpiresIn, 86400, 1, ABSOLUTE_MAX_EXPIRES_IN);
   if (options.expiresIn !== undefined) integerOption(where, 'expiresIn', options.expiresIn, 0, 1, maxExpiresIn);
   return {

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { DownloadError } from '../errors';
+import type { UseStore } from '../links/use-store';
 import type { StorageAdapter } from '../storage/types';
 import type { DownloadClaims, Signer } from '../tokens/signer';
 import type { Disposition, FileRecord } from '../types';
@@ -38,6 +39,10 @@ export interface IssuedEvent<Principal = unknown, File extends FileRecord = File
   expires: number;
   /** The `sub` claim put in the token (from the `subject` option). */
   subject: string | undefined;
+  /** The token's unique id (`jti`), also in `served.claims.jti`: every use of one link can be traced. `undefined` in presigned mode. */
+  jti: string | undefined;
+  /** The use limit bound into the link (`maxUses`), if any. */
+  maxUses: number | undefined;
 }
 
 /** A file response ended: complete, or not (`aborted`: fewer bytes went out than were announced). */
@@ -52,8 +57,10 @@ export interface ServedEvent<Principal = unknown, File extends FileRecord = File
   aborted: boolean;
   /** Sent by the web server in front (`offload`). */
   offloaded: boolean;
-  /** The verified token of a signed download (`sub` says to whom the link was given). */
+  /** The verified token of a signed download (`sub` says to whom the link was given, `jti` which link it was). */
   claims: DownloadClaims | undefined;
+  /** For a link with `maxUses`: its uses so far, this one included; `undefined` when no use was counted (HEAD, 304, a continued transfer). */
+  uses: number | undefined;
 }
 
 /** The client was sent to a presigned storage URL. */
@@ -152,4 +159,38 @@ export interface SharedOptions<Principal = unknown, File extends FileRecord = Fi
    * are slow.
    */
   memoryBudget?: number;
+  /**
+   * Tenant-wide revocation ("sign out everywhere"): signed links of this
+   * tenant issued before the returned time are refused (401 `TOKEN_INVALID`).
+   * Called on the signed route with the token's tenant (`undefined` when the
+   * routers have no tenant).
+   */
+  linksValidAfter?: (tenant: string | undefined, req: Request) => MaybePromise<Date | undefined>;
+  /** A deny-list: `true` refuses the signed link (401 `TOKEN_INVALID`). Called on the signed route after every other check of the token. */
+  isRevoked?: (link: RevocationCheck) => MaybePromise<boolean>;
+  /**
+   * Counts the uses of links issued with `maxUses` (`memoryUseStore()`, or
+   * `redisUseStore` from `express-signed-downloads/redis` for several
+   * instances). Required to issue or serve such links.
+   */
+  useStore?: UseStore;
+  /**
+   * Holder binding: a value only the rightful holder's requests carry (a
+   * session id from a cookie). A keyed hash of it goes into issued tokens and
+   * must match on download, so a forwarded link is useless without the
+   * session. `undefined` when issuing issues an unbound link; `undefined`
+   * when downloading fails a bound one.
+   */
+  bindTo?: (req: Request) => MaybePromise<string | undefined>;
+}
+
+/** What {@link SharedOptions.isRevoked} is asked about. */
+export interface RevocationCheck {
+  /** The token's unique id; `undefined` only for tokens issued before 0.3.0. */
+  jti: string | undefined;
+  fileId: string;
+  tenant: string | undefined;
+  /** When the token was issued (whole seconds). */
+  issuedAt: Date;
+  req: Request;
 }

@@ -16,6 +16,8 @@ export interface RequestContext {
   file: FileRecord | undefined;
   /** The verified token, on the signed route. */
   claims: DownloadClaims | undefined;
+  /** Uses of an N-use link counted so far, this request's included, when this request counted one. */
+  uses?: number;
   /** Why the request names no tenant, when the `tenant` hook returned something else than a name. */
   noTenant?: string;
   /** `performance.now()` when the router took the request. */

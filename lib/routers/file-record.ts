@@ -26,13 +26,14 @@ function size(value: unknown): number | undefined {
   throw recordError('size', value, 'a non-negative integer number of bytes');
 }
 
-function lastModified(value: unknown): Date | undefined {
+/** A record's date field: a Date, a date string or epoch milliseconds. */
+export function recordDate(field: string, value: unknown): Date | undefined {
   if (value === undefined || value === null) return undefined;
   const date = value instanceof Date || Object.prototype.toString.call(value) === '[object Date]'
     ? (value as Date)
     : typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
   if (date !== undefined && !Number.isNaN(date.getTime())) return date;
-  throw recordError('lastModified', value, 'a Date (or a date string or epoch milliseconds)');
+  throw recordError(field, value, 'a Date (or a date string or epoch milliseconds)');
 }
 
 function etag(value: unknown): string | undefined {
@@ -48,7 +49,7 @@ export function knownMetadata(file: FileRecord): KnownMetadata {
   if (bytes !== undefined) known.size = bytes;
   const tag = etag(file.etag);
   if (tag !== undefined) known.etag = tag;
-  const date = lastModified(file.lastModified);
+  const date = recordDate('lastModified', file.lastModified);
   if (date !== undefined) known.lastModified = date;
   return known;
 }

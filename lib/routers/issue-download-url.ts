@@ -10,8 +10,11 @@ import type { Disposition, FileRecord } from '../types';
 import { authorizedFile, type DownloadableFile } from './access';
 import { downloadRoute, downloadRouter, report, type RequestContext } from './context';
 import { wrongResult } from './hook-result';
+import { checkBindingSigner } from './link-checks';
+import { integerOption } from '../options/validate';
+import { MAX_USES_LIMIT } from '../tokens/claims';
 import { presignFile } from './presign';
-import { requestedLink } from './query-options';
+import { requestedLink, type LinkRequest, type UseLimits } from './query-options';
 
 /** The default response body of {@link issueDownloadUrl}. */
 export interface IssuedUrlBody {
@@ -48,9 +51,16 @@ export interface IssueDownloadUrlOptions<Principal = unknown, File extends FileR
   downloadUrl?: (req: Request, file: File) => MaybePromise<string>;
   /** Reshapes the response body. May be async. */
   formatResponse?: (body: IssuedUrlBody, file: File, req: Request) => unknown;
+  /**
+   * Downloads each issued link allows (signed mode; needs the shared
+   * `useStore`). Default: unlimited until expiry.
+   */
+  maxUses?: number;
+  /** Lets callers choose `?max_uses=` from 1 to this number (default: the parameter is refused). */
+  maxUsesParam?: number;
 }
 
-const ROUTER_KEYS = ['path', 'method', 'mode', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse'] as const;
+const ROUTER_KEYS = ['path', 'method', 'mode', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse', 'maxUses', 'maxUsesParam'] as const;
 
 function parsePublicBaseUrl(where: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
@@ -73,6 +83,18 @@ function parseAllowedHosts(where: string, value: unknown, publicBaseUrl: string 
   }
   if (publicBaseUrl !== undefined) throw new TypeError(`${where}: pass \`publicBaseUrl\` or \`allowedHosts\`, not both: with publicBaseUrl the request's Host is never used.`);
   return new Set(value.map((host: string) => host.toLowerCase()));
+}
+
+function parseUseLimits(where: string, options: { maxUses?: unknown; maxUsesParam?: unknown }, mode: 'signed' | 'presigned', settings: Settings): UseLimits {
+  const { maxUses, maxUsesParam } = options;
+  if (maxUses === undefined && maxUsesParam === undefined) return { fallback: undefined, max: undefined };
+  if (mode === 'presigned') throw new TypeError(`${where}: \`maxUses\` and \`maxUsesParam\` need mode 'signed': a storage's presigned URL cannot count its uses.`);
+  if (settings.useStore === undefined) {
+    throw new TypeError(`${where}: \`maxUses\` needs a \`useStore\` to count uses: pass useStore: memoryUseStore() (one instance) or redisUseStore({ client }) from 'express-signed-downloads/redis' in createDownloads.`);
+  }
+  const max = maxUsesParam === undefined ? undefined : integerOption(where, 'maxUsesParam', maxUsesParam, 0, 1, MAX_USES_LIMIT, 'uses');
+  const fallback = maxUses === undefined ? undefined : integerOption(where, 'maxUses', maxUses, 0, 1, max ?? MAX_USES_LIMIT, 'uses');
+  return { fallback, max };
 }
 
 const readJsonBody = json({ limit: '16kb' });
@@ -118,8 +140,10 @@ export function issueDownloadUrl<Principal = unknown, File extends FileRecord = 
   const publicBaseUrl = parsePublicBaseUrl(where, options.publicBaseUrl);
   const allowedHosts = parseAllowedHosts(where, options.allowedHosts, publicBaseUrl);
   const fallbackLifetime = settings.expiresIn ?? 3600;
+  checkBindingSigner(where, settings);
+  const uses = parseUseLimits(where, options, mode, settings);
 
-  const signedUrl = async (req: Request, context: RequestContext, target: DownloadableFile, expiresIn: number, disposition: Disposition) => {
+  const signedUrl = async (req: Request, context: RequestContext, target: DownloadableFile, { expiresIn, maxUses }: LinkRequest, disposition: Disposition) => {
     const base = options.downloadUrl === undefined
       ? `${req.baseUrl}/${encodeURIComponent(context.fileId!)}/content`
       : await options.downloadUrl(req, target.file as File);
@@ -130,10 +154,20 @@ export function issueDownloadUrl<Principal = unknown, File extends FileRecord = 
     const scope = settings.scope ?? new URL(base, 'http://app.invalid').pathname;
     const url = new URL(absolute ? base : `${publicBaseUrl ?? requestOrigin(req, allowedHosts)}${base}`);
     const subject = await subjectOf(req, context);
-    const { token, expires } = await settings.signer!.sign({ fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn, scope, subject });
+    const holder = await holderOf(req);
+    const { token, expires, jti } = await settings.signer!.sign({
+      fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn, scope, subject, maxUses, holder,
+    });
     url.searchParams.set('token', token);
     url.searchParams.set('expires', String(expires));
-    return { url: url.href, token, expires, expiresIn, subject };
+    return { url: url.href, token, expires, expiresIn, subject, jti, maxUses };
+  };
+
+  const holderOf = async (req: Request): Promise<string | undefined> => {
+    if (settings.bindTo === undefined) return undefined;
+    const value: unknown = await settings.bindTo(req);
+    if (value !== undefined && (typeof value !== 'string' || value === '')) throw wrongResult('bindTo', value, 'a non-empty string, or undefined');
+    return value;
   };
 
   const subjectOf = async (req: Request, context: RequestContext): Promise<string | undefined> => {
@@ -147,17 +181,17 @@ export function issueDownloadUrl<Principal = unknown, File extends FileRecord = 
   };
 
   const presignedUrl = async (target: DownloadableFile, expiresIn: number, disposition: Disposition) => {
-    return { ...(await presignFile(settings, target, disposition, expiresIn)), token: null, subject: undefined };
+    return { ...(await presignFile(settings, target, disposition, expiresIn)), token: null, subject: undefined, jti: undefined, maxUses: undefined };
   };
 
   const handler = downloadRoute(settings, async (req, res, context) => {
     const target = await authorizedFile(req, settings, context, async () => {
       if (method === 'POST') await ensureBody(req, res);
-      return requestedLink(req, fallbackLifetime, settings.maxExpiresIn);
+      return requestedLink(req, fallbackLifetime, settings.maxExpiresIn, uses);
     });
     const { expiresIn } = target.input;
     const disposition = target.input.disposition ?? (await settings.disposition(target.file, req));
-    const issued = mode === 'signed' ? await signedUrl(req, context, target, expiresIn, disposition) : await presignedUrl(target, expiresIn, disposition);
+    const issued = mode === 'signed' ? await signedUrl(req, context, target, target.input, disposition) : await presignedUrl(target, expiresIn, disposition);
     const body: IssuedUrlBody = {
       download_url: issued.url,
       token: issued.token,
@@ -169,7 +203,7 @@ export function issueDownloadUrl<Principal = unknown, File extends FileRecord = 
     };
     const shaped = options.formatResponse === undefined ? body : await options.formatResponse(body, target.file as File, req);
     sendBody(req, res, 200, JSON.stringify(shaped), { 'Cache-Control': 'no-store' });
-    report(settings, req, context, { type: 'issued', mode, expires: issued.expires, subject: issued.subject });
+    report(settings, req, context, { type: 'issued', mode, expires: issued.expires, subject: issued.subject, jti: issued.jti, maxUses: issued.maxUses });
   });
 
   return downloadRouter(settings, (router) => {

@@ -30,14 +30,43 @@ function requestedDisposition(query: URLSearchParams): Disposition | undefined {
   return raw;
 }
 
-/** What a caller asks of a link: its lifetime and disposition (absent: the router's default). */
+/** The router's use limit for links (`maxUses`) and the most `?max_uses=` may ask (`maxUsesParam`; absent: the parameter is refused). */
+export interface UseLimits {
+  fallback: number | undefined;
+  max: number | undefined;
+}
+
+/** `?max_uses=`: an integer from 1 to `limits.max`, else 422; refused outright when the router does not enable it. */
+function requestedUses(query: URLSearchParams, limits: UseLimits): number | undefined {
+  const raw = single(query, 'max_uses');
+  if (raw === undefined) return limits.fallback;
+  if (limits.max === undefined) {
+    throw new DownloadError('VALIDATION_ERROR', 'max_uses is not accepted here.', { details: { parameter: 'max_uses', in: 'query', reason: 'not_allowed' } });
+  }
+  const value = raw !== null && INTEGER.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 1 && value <= limits.max)) {
+    throw new DownloadError('VALIDATION_ERROR', `max_uses must be an integer from 1 to ${limits.max}.`, {
+      details: { parameter: 'max_uses', in: 'query', reason: Number.isNaN(value) ? 'not_an_integer' : 'out_of_range', min: 1, max: limits.max },
+    });
+  }
+  return value;
+}
+
+/** What a caller asks of a link: its lifetime, disposition and use limit (absent: the router's default). */
 export interface LinkRequest {
   expiresIn: number;
   disposition: Disposition | undefined;
+  maxUses: number | undefined;
 }
 
-/** Reads `expires_in` and `disposition` from the query, both validated. */
-export function requestedLink(req: Request, fallbackLifetime: number, maxLifetime: number): LinkRequest {
+const NO_USE_LIMITS: UseLimits = { fallback: undefined, max: undefined };
+
+/** Reads `expires_in`, `disposition` and `max_uses` from the query, all validated. */
+export function requestedLink(req: Request, fallbackLifetime: number, maxLifetime: number, uses: UseLimits = NO_USE_LIMITS): LinkRequest {
   const query = queryOf(req);
-  return { expiresIn: requestedLifetime(query, fallbackLifetime, maxLifetime), disposition: requestedDisposition(query) };
+  return {
+    expiresIn: requestedLifetime(query, fallbackLifetime, maxLifetime),
+    disposition: requestedDisposition(query),
+    maxUses: requestedUses(query, uses),
+  };
 }

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { parsePath, parseSettings } from '../options/settings';
+import { LINK_ONLY, parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
 import type { FileRecord } from '../types';
 import { authorizedFile } from './access';
@@ -20,7 +20,7 @@ export interface RedirectToPresignedOptions<Principal = unknown, File extends Fi
  */
 export function redirectToPresigned<Principal = unknown, File extends FileRecord = FileRecord>(options: RedirectToPresignedOptions<Principal, File>): Router {
   const where = 'redirectToPresigned';
-  const settings = parseSettings(where, options, ['path'], { authorize: true, signer: false });
+  const settings = parseSettings(where, options, ['path'], { authorize: true, signer: false, unused: LINK_ONLY });
   // A storage without presign() is not a start-up error: the route answers
   // 503 STORAGE_NOT_CONFIGURED, so an app can mount it before object storage is set up.
   const path = parsePath(where, options.path, '/:fileId/redirect', options.fileId === undefined);

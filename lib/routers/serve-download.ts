@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { Request } from 'express';
 import { parseOffload, type OffloadOptions } from '../http/offload';
 import type { JsonFileBody } from '../http/serve-file';
-import { parsePath, parseSettings } from '../options/settings';
+import { LINK_ONLY, parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
 import type { FileRecord } from '../types';
 import { authorizedFile } from './access';
@@ -27,7 +27,7 @@ export interface ServeDownloadOptions<Principal = unknown, File extends FileReco
  */
 export function serveDownload<Principal = unknown, File extends FileRecord = FileRecord>(options: ServeDownloadOptions<Principal, File>): Router {
   const where = 'serveDownload';
-  const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload'], { authorize: true, signer: false });
+  const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload'], { authorize: true, signer: false, unused: LINK_ONLY });
   const path = parsePath(where, options.path, '/:fileId/download', options.fileId === undefined);
   const offload = parseOffload(where, options.offload);
   return downloadRouter(settings, (router) => router.get(

@@ -3,7 +3,9 @@ import { DownloadError } from '../errors';
 import { checkHeaders } from '../http/check-headers';
 import { wantsJson } from '../http/json-content';
 import type { Offload } from '../http/offload';
+import { continuesTransfer } from '../http/conditional';
 import { represent } from '../http/representation';
+import type { Admission } from '../http/types';
 import { contentHeaders, serveFile, type JsonFileBody } from '../http/serve-file';
 import type { Settings } from '../options/settings';
 import type { HeaderMap } from '../options/types';
@@ -22,6 +24,8 @@ export interface ServeMode {
   formatResponse: ((body: JsonFileBody, file: FileRecord, req: Request) => unknown) | undefined;
   /** Hand the bytes to the web server in front (not for JSON-mode answers, which need the bytes here). */
   offload?: Offload | undefined;
+  /** A last check once the answer is known (see `ServeFileInput.admit`). */
+  admit?: ((admission: Admission) => Promise<void>) | undefined;
 }
 
 const isHeaderValue = (value: unknown) =>
@@ -47,6 +51,7 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
       durationMs: performance.now() - context.started,
       offloaded,
       claims: context.claims,
+      uses: context.uses,
       ...outcome,
     });
   const headers = mode.headers === undefined ? hostHeaders : { ...mode.headers, ...hostHeaders };
@@ -56,6 +61,8 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
       const location = mode.offload.target(target.key);
       if (location === undefined) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`key ${JSON.stringify(target.key)} cannot be offloaded`) });
       if (headers !== undefined) checkHeaders(headers);
+      // The web server answers Range and validators itself: only the record's validators can tell a continuation here.
+      await mode.admit?.({ continuation: continuesTransfer(req.headers, { etag: target.known.etag, lastModified: target.known.lastModified }), delivers: req.method !== 'HEAD' });
       res.writeHead(200, { ...contentHeaders(representation, mode.cacheControl), [mode.offload.header]: location, ...headers } as Record<string, string>);
       res.end();
       served({ status: 200, bytes: 0, range: undefined, aborted: false }, true);
@@ -74,6 +81,7 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
     json: settings.json,
     budget: settings.budget,
     formatResponse: mode.formatResponse,
+    admit: mode.admit,
     onServed: served,
   });
 }

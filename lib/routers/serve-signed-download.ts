@@ -5,11 +5,13 @@ import { queryOf, single } from '../http/query';
 import { parseOffload, type OffloadOptions } from '../http/offload';
 import type { JsonFileBody } from '../http/serve-file';
 import { parsePath, parseSettings } from '../options/settings';
+import { integerOption } from '../options/validate';
 import type { SharedOptions } from '../options/types';
 import { matchClaims, type Signer } from '../tokens/signer';
 import type { FileRecord } from '../types';
 import { downloadable, identify, lookUp } from './access';
 import { downloadRoute, downloadRouter } from './context';
+import { checkBindingSigner, checkHolder, checkRevocation, linkGate } from './link-checks';
 import { serveRecord, type ServeMode } from './serve-record';
 
 /** Options of {@link serveSignedDownload}; `signer` is required. */
@@ -21,7 +23,17 @@ export interface ServeSignedDownloadOptions<Principal = unknown, File extends Fi
   formatResponse?: (body: JsonFileBody, file: File, req: Request) => unknown;
   /** Let nginx (`X-Accel-Redirect`) or Apache (`X-Sendfile`) send the bytes after every check; see the README. */
   offload?: OffloadOptions;
+  /**
+   * Seconds after a link expires during which a `Range` request whose
+   * `If-Range` matches the file is still served, so a video started before
+   * expiry keeps seeking (default 0, at most 3600). Any other request after
+   * expiry is refused as usual. See the README's "Media that outlives its link".
+   */
+  graceSeconds?: number;
 }
+
+/** The longest `graceSeconds`: a grace period is for finishing a playback, not for sharing a link. */
+export const MAX_GRACE_SECONDS = 3600;
 
 // No leading zeros, sign or spaces: `expires=0123` must not be a second spelling of `expires=123`.
 const EXPIRES_PATTERN = /^[1-9][0-9]{0,11}$/;
@@ -51,8 +63,10 @@ function requestPath(req: Request): string {
  */
 export function serveSignedDownload<Principal = unknown, File extends FileRecord = FileRecord>(options: ServeSignedDownloadOptions<Principal, File>): Router {
   const where = 'serveSignedDownload';
-  const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload'], { authorize: false, signer: true, unused: ['authorize', 'authenticate', 'subject'] });
+  const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload', 'graceSeconds'], { authorize: false, signer: true, unused: ['authorize', 'authenticate', 'subject'] });
   const signer = settings.signer!;
+  checkBindingSigner(where, settings);
+  const graceSeconds = integerOption(where, 'graceSeconds', options.graceSeconds, 0, 0, MAX_GRACE_SECONDS);
   const path = parsePath(where, options.path, '/:fileId/content', options.fileId === undefined);
   const offload = parseOffload(where, options.offload);
   return downloadRouter(settings, (router) => router.get(
@@ -60,12 +74,15 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
     downloadRoute(settings, async (req, res, context) => {
       const { token, expires } = tokenParameters(req);
       // The token first: nothing of the host's (fileId, tenant, findFile) runs for a forged one.
-      const claims = await signer.verifySignature(token);
+      const claims = await signer.verifySignature(token, { graceSeconds });
       context.claims = claims;
       await identify(req, settings, context, undefined);
       matchClaims(claims, { fileId: context.fileId!, tenant: context.tenant, expires, scope: settings.scope ?? requestPath(req) });
+      await checkHolder(req, settings, claims);
       const target = downloadable(await lookUp(req, settings, context));
-      const remaining = Math.max(0, claims.expires - Math.floor(Date.now() / 1000));
+      await checkRevocation(req, settings, claims, target.file);
+      // In a grace period the answer must not be cached as if the link were still valid.
+      const remaining = claims.expired === true ? 0 : Math.max(0, claims.expires - Math.floor(Date.now() / 1000));
       await serveRecord(req, res, settings, context, target, {
         signed: true,
         disposition: claims.disposition ?? (await settings.disposition(target.file, req)),
@@ -73,6 +90,7 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
         headers: { 'Referrer-Policy': 'no-referrer' },
         formatResponse: options.formatResponse as ServeMode['formatResponse'],
         offload,
+        admit: linkGate(settings, context, claims, graceSeconds),
       });
     }),
   ));

@@ -22,6 +22,10 @@ export interface SignInput {
   subject?: string;
   /** Lifetime in seconds (a positive integer). */
   expiresIn: number;
+  /** How many downloads the link allows (`mu`), counted by the signed route's `useStore`. */
+  maxUses?: number;
+  /** Binds the token to its holder: a keyed hash of this value (`hb`) must match on download. */
+  holder?: string;
 }
 
 /** What `verify` must find in the token, or it throws `TOKEN_INVALID`. */
@@ -47,23 +51,45 @@ export interface DownloadClaims {
   expires: number;
   issuedAt: number;
   kid?: string;
+  /** The token's unique id (`jti`): random, one per issued link. */
+  jti?: string;
+  /** How many downloads the link allows (`mu`). */
+  maxUses?: number;
+  /** The keyed hash of the holder value the link is bound to (`hb`); never the value itself. */
+  holder?: string;
+  /** Verified within a grace period after `expires` (`graceSeconds` on the signed route). */
+  expired?: boolean;
 }
+
+/** What a token carries besides the caller's input: made by the signer. */
+export interface IssuedParts {
+  issuedAt: number;
+  expires: number;
+  jti: string;
+  holder: string | undefined;
+}
+
+/** Largest `maxUses` a token may carry. */
+export const MAX_USES_LIMIT = 1_000_000;
 
 /** A `TOKEN_INVALID` with its internal reason; every token failure looks the same to the client. */
 export function invalid(cause: unknown): DownloadError {
   return new DownloadError('TOKEN_INVALID', undefined, { cause: cause instanceof Error ? cause : new Error(String(cause)) });
 }
 
-/** The JWT claims set of a token: the bindings, then `aud`, `iat`, `exp`. */
-export function payloadOf(input: SignInput, issuedAt: number, expires: number): Record<string, unknown> {
+/** The JWT claims set of a token: the bindings, then `aud`, `iat`, `exp`, `jti`. */
+export function payloadOf(input: SignInput, parts: IssuedParts): Record<string, unknown> {
   const payload: Record<string, unknown> = { fid: input.fileId };
   if (input.tenant !== undefined) payload.ten = input.tenant;
   if (input.disposition !== undefined) payload.dis = input.disposition;
   if (input.scope !== undefined) payload.scp = input.scope;
   if (input.subject !== undefined) payload.sub = input.subject;
+  if (input.maxUses !== undefined) payload.mu = input.maxUses;
+  if (parts.holder !== undefined) payload.hb = parts.holder;
   payload.aud = AUDIENCE;
-  payload.iat = issuedAt;
-  payload.exp = expires;
+  payload.iat = parts.issuedAt;
+  payload.exp = parts.expires;
+  payload.jti = parts.jti;
   return payload;
 }
 
@@ -74,18 +100,24 @@ const isTime = (value: unknown): value is number => typeof value === 'number' &&
  * audience, issue and expiry times (RFC 7519 §4.1, with `clockTolerance`
  * seconds of skew on `exp` and `nbf`), and well-typed bindings.
  */
-export function readClaims(payload: Record<string, unknown>, nowSeconds: number, clockTolerance: number): DownloadClaims {
-  const { fid, ten, dis, scp, sub, aud, iat, exp, nbf } = payload;
+export function readClaims(payload: Record<string, unknown>, nowSeconds: number, clockTolerance: number, graceSeconds = 0): DownloadClaims {
+  const { fid, ten, dis, scp, sub, aud, iat, exp, nbf, jti, mu, hb } = payload;
   if (aud !== AUDIENCE && !(Array.isArray(aud) && aud.includes(AUDIENCE))) throw invalid(new Error('token is for another audience'));
   if (!isTime(iat) || !isTime(exp)) throw invalid(new Error('token has no valid iat / exp'));
-  if (nowSeconds - clockTolerance >= exp) throw invalid(new Error('token expired'));
+  if (nowSeconds - clockTolerance >= exp + graceSeconds) throw invalid(new Error('token expired'));
   if (nbf !== undefined && (!isTime(nbf) || nowSeconds + clockTolerance < nbf)) throw invalid(new Error('token not yet valid'));
   const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
   if (typeof fid !== 'string' || !optionalString(ten) || !optionalString(scp) || !optionalString(sub)) {
     throw invalid(new Error('malformed binding claims'));
   }
   if (dis !== undefined && dis !== 'inline' && dis !== 'attachment') throw invalid(new Error('bad disposition claim'));
+  if (!(jti === undefined || (typeof jti === 'string' && jti !== '' && jti.length <= 64)) || !optionalString(hb)) throw invalid(new Error('malformed jti / hb claim'));
+  // A use limit is counted per jti: one without the other would be a link nobody can count.
+  if (mu !== undefined && !(Number.isInteger(mu) && (mu as number) >= 1 && (mu as number) <= MAX_USES_LIMIT && jti !== undefined)) throw invalid(new Error('malformed mu claim'));
   const claims: DownloadClaims = { fileId: fid, expires: exp, issuedAt: iat };
+  if (jti !== undefined) claims.jti = jti as string;
+  if (mu !== undefined) claims.maxUses = mu as number;
+  if (hb !== undefined) claims.holder = hb as string;
   if (ten !== undefined) claims.tenant = ten as string;
   if (dis !== undefined) claims.disposition = dis;
   if (scp !== undefined) claims.scope = scp as string;

@@ -1,4 +1,4 @@
-import { createHmac, createPrivateKey, createPublicKey, KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, hkdfSync, KeyObject, timingSafeEqual } from 'node:crypto';
 import { compactVerify, CompactSign, importJWK, type CryptoKey, type JWK } from 'jose';
 
 /** Algorithms a download token may be signed with. */
@@ -38,6 +38,28 @@ export interface ResolvedKey {
   sign(header: Record<string, unknown>, payload: string): Promise<string>;
   /** Whether the token's signature is this key's (header and payload are checked by the caller). */
   verify(token: string): Promise<boolean>;
+  /**
+   * The keyed hash a holder value is bound with (`bindTo`), from this key's
+   * secret material; `undefined` for a public key alone, which holds none.
+   */
+  holderHash: ((value: string) => string) | undefined;
+}
+
+// A key of its own for holder hashes, derived from the signing secret: the
+// signing key is never used for two purposes.
+const HOLDER_INFO = 'express-signed-downloads holder binding v1';
+
+function holderHasher(material: Uint8Array): (value: string) => string {
+  const key = Buffer.from(hkdfSync('sha256', material, new Uint8Array(0), HOLDER_INFO, 32));
+  // 128 bits: the hash only has to be unguessable, and it rides in every URL.
+  return (value) => createHmac('sha256', key).update(value, 'utf8').digest().subarray(0, 16).toString('base64url');
+}
+
+/** Constant-time comparison of two holder hashes. */
+export function sameHolder(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 export const MIN_SECRET_BYTES = 32;
@@ -83,7 +105,8 @@ export function resolveSecretKey(kid: string | undefined, secret: unknown): Reso
         `Generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
     );
   }
-  return { kid, alg: 'HS256', canSign: true, ...hs256(new Uint8Array(bytes)) };
+  const secretBytes = new Uint8Array(bytes);
+  return { kid, alg: 'HS256', canSign: true, ...hs256(secretBytes), holderHash: holderHasher(secretBytes) };
 }
 
 function toKeyObject(input: AsymmetricKeyInput, kind: 'private' | 'public'): KeyObject {
@@ -142,6 +165,7 @@ export function resolveAsymmetricKey(config: AsymmetricKeyConfig): ResolvedKey {
     kid: config.kid,
     alg: config.alg,
     canSign: signer !== undefined,
+    holderHash: signer === undefined ? undefined : holderHasher(signer.export({ format: 'der', type: 'pkcs8' })),
     async sign(header, payload) {
       return new CompactSign(Buffer.from(payload, 'base64url')).setProtectedHeader(header as { alg: string }).sign(await signingKey());
     },

@@ -1,9 +1,10 @@
 import { rejectUnknownKeys } from '../options/validate';
+import { randomBytes } from 'node:crypto';
 import {
-  invalid, matchClaims, payloadOf, readClaims, TOKEN_TYPE, type DownloadClaims, type SignInput, type VerifyExpectation,
+  invalid, matchClaims, MAX_USES_LIMIT, payloadOf, readClaims, TOKEN_TYPE, type DownloadClaims, type SignInput, type VerifyExpectation,
 } from './claims';
 import { decodeSegment, encodeSegment, isCanonical } from './compact';
-import { resolveAsymmetricKey, resolveSecretKey, type KeyConfig, type ResolvedKey } from './keys';
+import { resolveAsymmetricKey, resolveSecretKey, sameHolder, type KeyConfig, type ResolvedKey } from './keys';
 
 export { matchClaims } from './claims';
 export type { DownloadClaims, SignInput, VerifyExpectation } from './claims';
@@ -27,10 +28,21 @@ export interface SignerOptions {
   cache?: number;
 }
 
-/** A freshly signed token and its expiry in Unix seconds. */
+/** A freshly signed token, its expiry in Unix seconds and its unique id. */
 export interface SignedToken {
   token: string;
   expires: number;
+  jti: string;
+}
+
+/** Options of {@link Signer.verifySignature}. */
+export interface VerifySignatureOptions {
+  /**
+   * Seconds after expiry during which the token still verifies, with
+   * `expired: true` in its claims; the caller decides what such a token may
+   * still do (the signed route: continue a transfer). Default 0.
+   */
+  graceSeconds?: number;
 }
 
 /** Signs and verifies download tokens. */
@@ -46,7 +58,16 @@ export interface Signer {
    * route uses it so that nothing of the host's runs before a token is known
    * to be genuine.
    */
-  verifySignature(token: string): Promise<DownloadClaims>;
+  verifySignature(token: string, options?: VerifySignatureOptions): Promise<DownloadClaims>;
+  /** Seconds of clock skew accepted on expiry (`clockTolerance`). */
+  readonly clockTolerance: number;
+  /** True when the signing key can bind tokens to a holder (`bindTo`): an HS256 secret or a private key. */
+  readonly canBindHolders: boolean;
+  /**
+   * Whether `holder` is the value the token was bound to (constant time);
+   * a token bound to nothing matches every holder, a bound one never matches `undefined`.
+   */
+  holderMatches(claims: DownloadClaims, holder: string | undefined): boolean;
 }
 
 function resolveKeys(options: SignerOptions): ResolvedKey[] {
@@ -123,16 +144,17 @@ export function createSigner(options: SignerOptions): Signer {
   const verified = new VerifiedTokens(cacheSize);
   const signingKey = keys[0]!;
   const byKid = new Map(keys.map((key) => [key.kid, key]));
-  async function verifySignature(token: string): Promise<DownloadClaims> {
-    const remembered = verified.get(token);
-    if (remembered !== undefined) {
-      // Only the signature is known good; time moves on.
-      if (Math.floor(now() / 1000) - clockTolerance >= remembered.expires) throw invalid(new Error('token expired'));
-      return { ...remembered };
+  async function verifySignature(token: string, options: VerifySignatureOptions = {}): Promise<DownloadClaims> {
+    const grace = options.graceSeconds ?? 0;
+    let claims = verified.get(token);
+    if (claims === undefined) {
+      claims = await verifyFully(token, grace);
+      verified.set(token, claims);
     }
-    const claims = await verifyFully(token);
-    verified.set(token, claims);
-    return { ...claims };
+    // Only the signature is known good for a remembered token; time moves on.
+    const late = Math.floor(now() / 1000) - clockTolerance - claims.expires;
+    if (late >= grace) throw invalid(new Error('token expired'));
+    return late >= 0 ? { ...claims, expired: true } : { ...claims };
   }
 
   /**
@@ -141,7 +163,7 @@ export function createSigner(options: SignerOptions): Signer {
    * library might act on), and the key comes only from our own set: a token's
    * `kid` selects among them, it never supplies one.
    */
-  async function verifyFully(token: string): Promise<DownloadClaims> {
+  async function verifyFully(token: string, grace: number): Promise<DownloadClaims> {
     if (typeof token !== 'string' || !isCanonical(token)) throw invalid(new Error('missing, oversized or non-canonical token'));
     const [headerSegment = '', payloadSegment = ''] = token.split('.');
     const header = decodeSegment(headerSegment);
@@ -154,7 +176,7 @@ export function createSigner(options: SignerOptions): Signer {
     if (!(await key.verify(token))) throw invalid(new Error('signature does not verify'));
     const payload = decodeSegment(payloadSegment);
     if (payload === undefined) throw invalid(new Error('malformed payload'));
-    const claims = readClaims(payload, Math.floor(now() / 1000), clockTolerance);
+    const claims = readClaims(payload, Math.floor(now() / 1000), clockTolerance, grace);
     if (key.kid !== undefined) claims.kid = key.kid;
     return claims;
   }
@@ -166,12 +188,29 @@ export function createSigner(options: SignerOptions): Signer {
       if (!signingKey.canSign) throw new Error('this signer has no private key');
       if (typeof input.fileId !== 'string' || input.fileId === '') throw new TypeError('sign: fileId must be a non-empty string.');
       if (!Number.isInteger(input.expiresIn) || input.expiresIn <= 0) throw new RangeError('sign: expiresIn must be a positive integer number of seconds.');
+      if (input.maxUses !== undefined && !(Number.isInteger(input.maxUses) && input.maxUses >= 1 && input.maxUses <= MAX_USES_LIMIT)) {
+        throw new RangeError(`sign: maxUses must be an integer from 1 to ${MAX_USES_LIMIT}.`);
+      }
+      if (input.holder !== undefined && (typeof input.holder !== 'string' || signingKey.holderHash === undefined)) {
+        throw new TypeError('sign: holder must be a string, and the signing key an HS256 secret or a private key.');
+      }
       const issuedAt = Math.floor(now() / 1000);
       const expires = issuedAt + input.expiresIn;
+      const jti = randomBytes(16).toString('base64url');
+      const holder = input.holder === undefined ? undefined : signingKey.holderHash!(input.holder);
       const header: Record<string, unknown> = { alg: signingKey.alg, typ: TOKEN_TYPE };
       if (signingKey.kid !== undefined) header.kid = signingKey.kid;
-      const token = await signingKey.sign(header, encodeSegment(payloadOf(input, issuedAt, expires)));
-      return { token, expires };
+      const token = await signingKey.sign(header, encodeSegment(payloadOf(input, { issuedAt, expires, jti, holder })));
+      return { token, expires, jti };
+    },
+
+    canBindHolders: signingKey.holderHash !== undefined,
+    clockTolerance,
+
+    holderMatches(claims: DownloadClaims, holder: string | undefined): boolean {
+      if (claims.holder === undefined) return true;
+      const hash = byKid.get(claims.kid)?.holderHash;
+      return holder !== undefined && hash !== undefined && sameHolder(hash(holder), claims.holder);
     },
 
     async verify(token: string, expected: VerifyExpectation): Promise<DownloadClaims> {

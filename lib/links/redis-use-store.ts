@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { UseResult, UseStore } from './use-store';
+
+/**
+ * The part of a node-redis (v4 or v5) client this store uses. Any client
+ * with these two methods works, including a cluster client.
+ */
+export interface RedisScriptClient {
+  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+/** Options of {@link redisUseStore}. */
+export interface RedisUseStoreOptions {
+  /** A connected node-redis client (`createClient(...).connect()`). */
+  client: RedisScriptClient;
+  /** Key prefix (default `'esd:uses:'`); the link's `jti` follows it. */
+  prefix?: string;
+}
+
+// One server-side step: read, compare, count and set the expiry together, so
+// concurrent uses on any number of app instances cannot both take the last one.
+const CONSUME = `
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+if used >= tonumber(ARGV[1]) then return {0, used} end
+used = redis.call('INCR', KEYS[1])
+if used == 1 then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
+return {1, used}
+`;
+const CONSUME_SHA = createHash('sha1').update(CONSUME).digest('hex');
+
+function resultOf(reply: unknown): UseResult {
+  if (!Array.isArray(reply) || reply.length !== 2 || !reply.every((n) => typeof n === 'number')) {
+    throw new Error(`redisUseStore: unexpected script reply ${JSON.stringify(reply)}`);
+  }
+  return { allowed: reply[0] === 1, used: reply[1] as number };
+}
+
+/**
+ * Use counts in Redis, shared by every app instance: one Lua script per use
+ * (atomic on the server), keys expiring with their token. Import it from
+ * `express-signed-downloads/redis`; the `redis` package is an optional peer.
+ */
+export function redisUseStore(options: RedisUseStoreOptions): UseStore {
+  const client = options?.client;
+  if (typeof client?.eval !== 'function' || typeof client.evalSha !== 'function') {
+    throw new TypeError('redisUseStore: pass { client }, a connected node-redis client: createClient({ url }) from the `redis` package, after await client.connect().');
+  }
+  const prefix = options.prefix ?? 'esd:uses:';
+  if (typeof prefix !== 'string') throw new TypeError("redisUseStore: prefix must be a string such as 'esd:uses:'.");
+  return {
+    async consume(jti, maxUses, expiresAt) {
+      const call = { keys: [prefix + jti], arguments: [String(maxUses), String(expiresAt.getTime())] };
+      try {
+        return resultOf(await client.evalSha(CONSUME_SHA, call));
+      } catch (error) {
+        // The script cache is empty after a restart or failover: send it once.
+        if (!/NOSCRIPT/.test(String((error as Error)?.message))) throw error;
+        return resultOf(await client.eval(CONSUME, call));
+      }
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { Request } from 'express';
+import { DownloadError } from '../errors';
+import type { Admission } from '../http/types';
+import type { Settings } from '../options/settings';
+import { invalid } from '../tokens/claims';
+import type { DownloadClaims } from '../tokens/signer';
+import type { FileRecord } from '../types';
+import type { RequestContext } from './context';
+import { recordDate } from './file-record';
+import { describeValue, wrongResult } from './hook-result';
+
+// The checks a signed link passes beyond its signature (issue 10). Every
+// refusal of the token itself is the same 401 `TOKEN_INVALID` as a forgery:
+// revoked, bound to someone else and expired look alike to the client.
+
+/** A token issued at `issuedAt` (whole seconds) predates `cutoff` unless it was issued at or after it. */
+function issuedBefore(claims: DownloadClaims, cutoff: Date): boolean {
+  // Seconds against milliseconds: a token of the cut-off's own second is
+  // refused unless the cut-off falls exactly on that second. Never too lenient.
+  return claims.issuedAt * 1000 < cutoff.getTime();
+}
+
+/** Start-up: holder hashes are keyed with the signing secret, which a verify-only signer does not have. */
+export function checkBindingSigner(where: string, settings: Settings): void {
+  if (settings.bindTo !== undefined && settings.signer !== undefined && !settings.signer.canBindHolders) {
+    throw new TypeError(`${where}: \`bindTo\` needs a signer whose first key is an HS256 secret or has its private key: holder hashes are keyed with it.`);
+  }
+}
+
+/** The bound holder: the `bindTo` value of this request must hash to the token's. */
+export async function checkHolder(req: Request, settings: Settings, claims: DownloadClaims): Promise<void> {
+  if (claims.holder === undefined) return;
+  const value: unknown = settings.bindTo === undefined ? undefined : await settings.bindTo(req);
+  if (value !== undefined && (typeof value !== 'string' || value === '')) throw wrongResult('bindTo', value, 'a non-empty string, or undefined');
+  if (!settings.signer!.holderMatches(claims, value)) {
+    throw invalid(new Error(value === undefined ? 'the link is bound to a holder and this request names none' : 'the link is bound to another holder'));
+  }
+}
+
+/** The record's and the tenant's cut-off times, then the host's deny-list. */
+export async function checkRevocation(req: Request, settings: Settings, claims: DownloadClaims, file: FileRecord): Promise<void> {
+  const forFile = recordDate('linksValidAfter', file.linksValidAfter);
+  if (forFile !== undefined && issuedBefore(claims, forFile)) {
+    throw invalid(new Error(`link issued ${new Date(claims.issuedAt * 1000).toISOString()}, before the file's linksValidAfter ${forFile.toISOString()}`));
+  }
+  if (settings.linksValidAfter !== undefined) {
+    const forTenant: unknown = await settings.linksValidAfter(claims.tenant, req);
+    if (forTenant !== undefined && !(forTenant instanceof Date && !Number.isNaN(forTenant.getTime()))) {
+      throw wrongResult('linksValidAfter', forTenant, 'a valid Date, or undefined');
+    }
+    if (forTenant !== undefined && issuedBefore(claims, forTenant)) {
+      throw invalid(new Error(`link issued ${new Date(claims.issuedAt * 1000).toISOString()}, before the tenant's linksValidAfter ${forTenant.toISOString()}`));
+    }
+  }
+  if (settings.isRevoked !== undefined) {
+    const revoked: unknown = await settings.isRevoked({
+      jti: claims.jti, fileId: claims.fileId, tenant: claims.tenant, issuedAt: new Date(claims.issuedAt * 1000), req,
+    });
+    // Only false lets a link through: a deny-list that answers something else fails closed.
+    if (revoked !== false) {
+      throw invalid(new Error(revoked === true ? `isRevoked refused link ${claims.jti ?? '(no jti)'}` : `isRevoked returned ${describeValue(revoked)}; only false lets a link through`));
+    }
+  }
+}
+
+function checkedUse(value: unknown): { allowed: boolean; used: number } {
+  const result = value as { allowed?: unknown; used?: unknown } | null;
+  if (typeof result !== 'object' || result === null || typeof result.allowed !== 'boolean' || !Number.isInteger(result.used)) {
+    throw new DownloadError('USE_STORE_UNAVAILABLE', undefined, { cause: wrongResult('useStore.consume', value, '{ allowed: boolean, used: number }') });
+  }
+  return result as { allowed: boolean; used: number };
+}
+
+/**
+ * What the engine asks once it knows the answer, for a link past its expiry
+ * (within `graceSeconds`) or with a use limit; `undefined` when neither
+ * applies, so an ordinary link costs nothing here.
+ */
+export function linkGate(settings: Settings, context: RequestContext, claims: DownloadClaims, graceSeconds: number): ((admission: Admission) => Promise<void>) | undefined {
+  if (claims.expired !== true && claims.maxUses === undefined) return undefined;
+  return async ({ continuation, delivers }) => {
+    if (claims.expired === true && !continuation) {
+      throw invalid(new Error('token expired; within graceSeconds only a Range whose If-Range matches the file is served'));
+    }
+    if (claims.maxUses === undefined || !delivers || continuation) return;
+    const store = settings.useStore;
+    if (store === undefined) {
+      throw new DownloadError('INTERNAL_ERROR', undefined, { cause: new Error('the link has maxUses but serveSignedDownload has no useStore: pass useStore in createDownloads') });
+    }
+    // The count outlives every moment the token could still verify.
+    const forgetAt = new Date((claims.expires + graceSeconds + settings.signer!.clockTolerance + 1) * 1000);
+    let result: { allowed: boolean; used: number };
+    try {
+      result = checkedUse(await store.consume(claims.jti!, claims.maxUses, forgetAt));
+    } catch (error) {
+      // A store that cannot count never allows.
+      throw error instanceof DownloadError ? error : new DownloadError('USE_STORE_UNAVAILABLE', undefined, { cause: error });
+    }
+    if (!result.allowed) throw new DownloadError('LINK_USED_UP', undefined, { cause: new Error(`link ${claims.jti} has had ${result.used} of its ${claims.maxUses} uses`) });
+    context.uses = result.used;
+  };
+}
