@@ -1,3 +1,7 @@
+/**
+ * express-signed-downloads: composable Express routers for secure file downloads.
+ * @module express-signed-downloads
+ */
 export { DownloadError, ErrorCode, isDownloadError } from './errors';
 export type { AnyErrorCode } from './errors';
 export type { DownloadErrorOptions } from './errors';

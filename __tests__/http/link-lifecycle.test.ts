@@ -295,6 +295,14 @@ describe('graceSeconds: media that outlives its link', () => {
     expect((await request(app).head(link)).status).toBe(401);
   });
 
+  test("after expiry, a revalidation of the client's copy is a 304 (no bytes); a stale copy is refused", async () => {
+    const { app, link, etag } = await expiredLink(30);
+    const fresh = await request(app).get(link).set({ Range: 'bytes=600-', 'If-None-Match': etag });
+    expect(fresh.status).toBe(304);
+    expect(fresh.text).toBe('');
+    expect((await request(app).get(link).set('If-None-Match', '"stale"')).status).toBe(401);
+  });
+
   test('past the grace period nothing is served', async () => {
     const { app, link, etag } = await expiredLink(30);
     clock = (T0 + 60 + 30) * 1000;

@@ -71,6 +71,13 @@ test('without the optional AWS SDK, the S3 subpath imports (so apps can probe fo
   expect(run('node', ['--input-type=module', '-e', esm], consumer).trim().split('\n')).toEqual(['loaded', message]);
 });
 
+test('the Redis subpath imports without the redis package (the client is the app\'s) and names what it needs', () => {
+  const script = "const { redisUseStore } = require('express-signed-downloads/redis'); try { redisUseStore({}) } catch (e) { console.log(e.message) }";
+  expect(run('node', ['-e', script], consumer).trim()).toMatch(/^redisUseStore: pass \{ client \}, a connected node-redis client/);
+  const esm = "const { redisUseStore } = await import('express-signed-downloads/redis'); console.log(typeof redisUseStore)";
+  expect(run('node', ['--input-type=module', '-e', esm], consumer).trim()).toBe('function');
+});
+
 // Last, because they change the consumer: the AWS SDK (for the README's S3
 // block) and the newest @types/node.
 describe('the packed declarations under strict, noUncheckedIndexedAccess, exactOptionalPropertyTypes and skipLibCheck: false', () => {
@@ -82,11 +89,11 @@ describe('the packed declarations under strict, noUncheckedIndexedAccess, exactO
     writeFileSync(join(consumer, 'inference.mts'), inference);
     writeFileSync(join(consumer, 'readme-augmentation.mts'), AUGMENTATION);
     for (const module of readmeModules(join(repo, 'README.md'))) writeFileSync(join(consumer, module.name), module.source);
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '@aws-sdk/client-s3@^3', '@aws-sdk/s3-request-presigner@^3', 'helmet@^8'], consumer);
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '@aws-sdk/client-s3@^3', '@aws-sdk/s3-request-presigner@^3', 'helmet@^8', 'redis@^5'], consumer);
   }, 180_000);
 
   test('the README has its ts blocks, each compiled as its own module', () => {
-    expect(readmeModules(join(repo, "README.md")).length).toBeGreaterThanOrEqual(11);
+    expect(readmeModules(join(repo, "README.md")).length).toBeGreaterThanOrEqual(14);
   });
 
   test('with @types/node 20 (the oldest Node we support): the consumer, the type-level tests and every README ts block', () => {

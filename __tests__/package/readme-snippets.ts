@@ -14,7 +14,7 @@ interface Provided {
 const imports: Provided[] = [
   { name: 'express', line: "import express from 'express';" },
   { name: 'helmet', line: "import helmet from 'helmet';" },
-  ...['createDownloads', 'createSigner', 'fsStorage', 'DownloadError'].map((name) => ({
+  ...['createDownloads', 'createSigner', 'fsStorage', 'DownloadError', 'isDownloadError', 'memoryUseStore'].map((name) => ({
     name, line: `import { ${name} } from 'express-signed-downloads';`,
   })),
   ...['FileRecord', 'StorageAdapter', 'Signer'].map((name) => ({
@@ -25,7 +25,8 @@ const imports: Provided[] = [
 const declarations: Provided[] = [
   { name: 'Doc', line: 'interface Doc extends FileRecord { ownerId: string }' },
   { name: 'User', line: 'interface User { id: string; orgId: string }' },
-  { name: 'db', line: 'declare const db: { documents: { findById(id: string): Promise<Doc | null> } };' },
+  { name: 'db', line: 'declare const db: { documents: { findById(id: string): Promise<Doc | null>; update(id: string, patch: Partial<Doc>): Promise<void> } };' },
+  { name: 'id', line: 'declare const id: string;' },
   { name: 'sessions', line: 'declare const sessions: { userFor(req: express.Request): Promise<User | null> };' },
   { name: 'apiKeys', line: 'declare const apiKeys: { lookup(key: string | undefined): Promise<{ orgId: string } | null> };' },
   { name: 'quotas', line: 'declare const quotas: { exhausted(userId: string): Promise<boolean> };' },

@@ -117,7 +117,7 @@ async function answer(req: Request, res: Response, input: ServeFileInput, object
 
   if (input.json !== false && wantsJson(req, info.representation.essence)) {
     if (input.headers !== undefined) checkHeaders(input.headers);
-    await input.admit?.({ continuation: false, delivers: req.method !== 'HEAD' });
+    await input.admit?.({ continuation: false, delivers: req.method !== 'HEAD', revalidated: false });
     const headers: HeaderMap = { 'Cache-Control': input.cacheControl, Vary: 'Accept', 'X-Content-Type-Options': 'nosniff', ...input.headers };
     await sendJsonContent(req, res, input, info, input.json, headers, object);
     return false;
@@ -133,7 +133,7 @@ async function answer(req: Request, res: Response, input: ServeFileInput, object
   const decision = precondition === 'proceed' ? decideRange(rangeStillValid(req.headers, info) ? req.headers.range : undefined, info.size) : undefined;
   if (input.admit !== undefined) {
     const delivers = req.method !== 'HEAD' && decision !== undefined && decision.kind !== 'unsatisfiable';
-    await input.admit({ continuation: continuesTransfer(req.headers, info), delivers });
+    await input.admit({ continuation: continuesTransfer(req.headers, info), delivers, revalidated: precondition === 'not-modified' });
   }
   if (precondition === 'failed') throw new DownloadError('PRECONDITION_FAILED');
   if (decision === undefined) {

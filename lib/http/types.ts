@@ -41,6 +41,8 @@ export interface Admission {
   continuation: boolean;
   /** The answer carries the file's bytes (GET with 200 or 206), not headers only (HEAD, 304) or an error (412, 416). */
   delivers: boolean;
+  /** The answer is 304: the client's copy is current (If-None-Match / If-Modified-Since). */
+  revalidated: boolean;
 }
 
 /** JSON mode as the engine runs it: the size cap and the shared budget of bytes held for encoding. */

@@ -16,6 +16,12 @@ export interface RedisUseStoreOptions {
   client: RedisScriptClient;
   /** Key prefix (default `'esd:uses:'`); the link's `jti` follows it. */
   prefix?: string;
+  /**
+   * Milliseconds to wait for Redis before refusing the download with 503
+   * (default 2000). A client that queues commands while reconnecting would
+   * otherwise hold every download until Redis is back.
+   */
+  timeoutMs?: number;
 }
 
 // One server-side step: read, compare, count and set the expiry together, so
@@ -48,15 +54,30 @@ export function redisUseStore(options: RedisUseStoreOptions): UseStore {
   }
   const prefix = options.prefix ?? 'esd:uses:';
   if (typeof prefix !== 'string') throw new TypeError("redisUseStore: prefix must be a string such as 'esd:uses:'.");
+  const timeoutMs = options.timeoutMs ?? 2000;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError('redisUseStore: timeoutMs must be a positive integer number of milliseconds.');
+
+  const run = async (call: { keys: string[]; arguments: string[] }): Promise<UseResult> => {
+    try {
+      return resultOf(await client.evalSha(CONSUME_SHA, call));
+    } catch (error) {
+      // The script cache is empty after a restart or failover: send it once.
+      if (!/NOSCRIPT/.test(String((error as Error)?.message))) throw error;
+      return resultOf(await client.eval(CONSUME, call));
+    }
+  };
+
   return {
     async consume(jti, maxUses, expiresAt) {
       const call = { keys: [prefix + jti], arguments: [String(maxUses), String(expiresAt.getTime())] };
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`redisUseStore: no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
+      });
       try {
-        return resultOf(await client.evalSha(CONSUME_SHA, call));
-      } catch (error) {
-        // The script cache is empty after a restart or failover: send it once.
-        if (!/NOSCRIPT/.test(String((error as Error)?.message))) throw error;
-        return resultOf(await client.eval(CONSUME, call));
+        return await Promise.race([run(call), timeout]);
+      } finally {
+        clearTimeout(timer);
       }
     },
   };

@@ -78,9 +78,11 @@ function checkedUse(value: unknown): { allowed: boolean; used: number } {
  */
 export function linkGate(settings: Settings, context: RequestContext, claims: DownloadClaims, graceSeconds: number): ((admission: Admission) => Promise<void>) | undefined {
   if (claims.expired !== true && claims.maxUses === undefined) return undefined;
-  return async ({ continuation, delivers }) => {
-    if (claims.expired === true && !continuation) {
-      throw invalid(new Error('token expired; within graceSeconds only a Range whose If-Range matches the file is served'));
+  return async ({ continuation, delivers, revalidated }) => {
+    // After expiry: the rest of a transfer, or a 304 for a copy the client holds (no bytes). Browsers
+    // revalidate a cached media response with Range + If-None-Match once its max-age is over.
+    if (claims.expired === true && !continuation && !revalidated) {
+      throw invalid(new Error('token expired; within graceSeconds only a Range whose If-Range matches the file, or a revalidation answered 304, is served'));
     }
     if (claims.maxUses === undefined || !delivers || continuation) return;
     const store = settings.useStore;

@@ -62,7 +62,7 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
       if (location === undefined) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`key ${JSON.stringify(target.key)} cannot be offloaded`) });
       if (headers !== undefined) checkHeaders(headers);
       // The web server answers Range and validators itself: only the record's validators can tell a continuation here.
-      await mode.admit?.({ continuation: continuesTransfer(req.headers, { etag: target.known.etag, lastModified: target.known.lastModified }), delivers: req.method !== 'HEAD' });
+      await mode.admit?.({ continuation: continuesTransfer(req.headers, { etag: target.known.etag, lastModified: target.known.lastModified }), delivers: req.method !== 'HEAD', revalidated: false });
       res.writeHead(200, { ...contentHeaders(representation, mode.cacheControl), [mode.offload.header]: location, ...headers } as Record<string, string>);
       res.end();
       served({ status: 200, bytes: 0, range: undefined, aborted: false }, true);
