@@ -205,7 +205,60 @@ describe('N-use links', () => {
     expect((await get(app, link, { Range: 'bytes=100-' })).status).toBe(410);
     expect((await get(app, link, { Range: 'bytes=100-', 'If-Range': '"another-version"' })).status).toBe(410);
     const lastModified = start.headers['last-modified'] as string;
-    expect((await get(app, link, { Range: 'bytes=900-', 'If-Range': lastModified })).status).toBe(206);
+    expect((await get(app, link, { Range: 'bytes=900-', 'If-Range': lastModified })).status).toBe(410);
+  });
+
+  // Found by the second attack round: each of these got the whole file without using the link.
+  test.each([
+    ['a range from the first byte', { Range: 'bytes=0-' }],
+    ['a range the server ignores (answered 200)', { Range: 'bytes=5-1' }],
+    ['another unit', { Range: 'items=0-1' }],
+    ['several ranges (answered 200)', { Range: 'bytes=0-1,3-4' }],
+  ])('a fresh link: %s with a matching If-Range is a download that counts', async (_name, headers) => {
+    const { app } = host({ useStore: memoryUseStore(), maxUses: 1 });
+    const link = await issue(app);
+    const etag = (await request(app).head(link)).headers.etag as string;
+    const first = await get(app, link, { ...headers, 'If-Range': etag });
+    expect([200, 206]).toContain(first.status);
+    expect((await get(app, link, { ...headers, 'If-Range': etag })).status).toBe(410);
+  });
+
+  test('a continuation is free only once the link was downloaded, and only with the exact strong ETag', async () => {
+    const { app } = host({ useStore: memoryUseStore(), maxUses: 1 });
+    const link = await issue(app);
+    const head = await request(app).head(link);
+    const etag = head.headers.etag as string;
+    // Never downloaded: a "continuation" is the first download and counts.
+    expect((await get(app, link, { Range: 'bytes=10-', 'If-Range': etag })).status).toBe(206);
+    expect((await get(app, link, { Range: 'bytes=20-', 'If-Range': etag })).status).toBe(206);
+    for (const ifRange of [`"x", ${etag}`, head.headers['last-modified'] as string, `W/${etag}`, '*']) {
+      expect((await get(app, link, { Range: 'bytes=30-', 'If-Range': ifRange })).status).toBe(410);
+    }
+  });
+
+  test('a store that cannot say whether the link was used refuses continuations too (503)', async () => {
+    let down = false;
+    const store = memoryUseStore();
+    const flaky: UseStore = {
+      consume: (...args) => (down ? Promise.reject(new Error('down')) : store.consume(...args)),
+      uses: (jti) => (down ? Promise.reject(new Error('down')) : store.uses!(jti)),
+    };
+    const { app } = host({ useStore: flaky, maxUses: 1 });
+    const link = await issue(app);
+    const first = await get(app, link, { Range: 'bytes=0-9' });
+    down = true;
+    const res = await get(app, link, { Range: 'bytes=10-', 'If-Range': first.headers.etag as string });
+    expect(res.status).toBe(503);
+  });
+
+  test('a store without uses() takes no request as a continuation: every range counts', async () => {
+    const store = memoryUseStore();
+    const { app } = host({ useStore: { consume: (...args) => store.consume(...args) }, maxUses: 2 });
+    const link = await issue(app);
+    const first = await get(app, link, { Range: 'bytes=0-9' });
+    const etag = first.headers.etag as string;
+    expect((await get(app, link, { Range: 'bytes=10-', 'If-Range': etag })).status).toBe(206);
+    expect((await get(app, link, { Range: 'bytes=20-', 'If-Range': etag })).status).toBe(410);
   });
 
   test('max_uses: refused unless enabled, then 1 to maxUsesParam', async () => {
@@ -301,6 +354,15 @@ describe('graceSeconds: media that outlives its link', () => {
     expect(fresh.status).toBe(304);
     expect(fresh.text).toBe('');
     expect((await request(app).get(link).set('If-None-Match', '"stale"')).status).toBe(401);
+    // Headers anyone can send without knowing the file: refused like a forgery (they once gave a 304 with the ETag).
+    const guesses: Record<string, string>[] = [{ 'If-None-Match': '*' }, { 'If-Modified-Since': 'Fri, 01 Jan 2100 00:00:00 GMT' }];
+    for (const headers of guesses) {
+      await expectSameAsForged(app, link, await get(app, link, headers));
+    }
+    const wholeFile: Record<string, string>[] = [{ Range: 'bytes=0-', 'If-Range': etag }, { Range: 'bytes=5-1', 'If-Range': etag }, { Range: 'bytes=0-1,3-4', 'If-Range': etag }];
+    for (const headers of wholeFile) {
+      expect((await get(app, link, headers)).status).toBe(401);
+    }
   });
 
   test('past the grace period nothing is served', async () => {

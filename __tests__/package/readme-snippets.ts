@@ -25,7 +25,7 @@ const imports: Provided[] = [
 const declarations: Provided[] = [
   { name: 'Doc', line: 'interface Doc extends FileRecord { ownerId: string }' },
   { name: 'User', line: 'interface User { id: string; orgId: string }' },
-  { name: 'db', line: 'declare const db: { documents: { findById(id: string): Promise<Doc | null>; update(id: string, patch: Partial<Doc>): Promise<void> } };' },
+  { name: 'db', line: 'declare const db: { documents: { findById(id: string): Promise<Doc | null>; update(id: string, patch: Partial<Doc>): Promise<void>; findMany(ids: string[]): Promise<Doc[]> } };' },
   { name: 'id', line: 'declare const id: string;' },
   { name: 'sessions', line: 'declare const sessions: { userFor(req: express.Request): Promise<User | null> };' },
   { name: 'apiKeys', line: 'declare const apiKeys: { lookup(key: string | undefined): Promise<{ orgId: string } | null> };' },

@@ -19,6 +19,8 @@ const records: Record<string, FileRecord> = {
   page: { id: 'page', key: 'page.html', tenant: 'acme' },
   big: { id: 'big', key: 'big.bin', tenant: 'acme' },
   theirs: { id: 'theirs', key: 'report.png', tenant: 'globex' },
+  quoted: { id: 'quoted', key: 'report.png', filename: 'a "quoted"; name, 50%.png', tenant: 'acme' },
+  typed: { id: 'typed', key: 'big.bin', filename: 'data.csv', contentType: 'text/csv; charset=utf-8', tenant: 'acme' },
 };
 const UUID = 'a1b2c3d4-0000-4000-8000-000000000001';
 
@@ -113,6 +115,27 @@ describe('redirectToPresigned', () => {
     const a = (await redirect(`/files/${UUID}/redirect`, uncached)).headers['location'];
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect((await redirect(`/files/${UUID}/redirect`, uncached)).headers['location']).not.toBe(a);
+  });
+});
+
+describe('proxy and redirect modes send the same type and disposition', () => {
+  // One function renders both (the engine's headers and the presigned
+  // ResponseContentType / ResponseContentDisposition): a user cannot tell which mode served a file.
+  test.each([
+    [UUID, 'inline'], [UUID, 'attachment'], ['page', 'inline'], ['quoted', 'inline'], ['quoted', 'attachment'], ['typed', 'attachment'],
+  ] as const)('%s as %s: byte for byte, through the real gateway', async (id, disposition) => {
+    const server = app({ disposition });
+    const proxied = await request(server).head(`/files/${id}/download`).set(auth);
+    expect(proxied.status).toBe(200);
+    const res = await redirect(`/files/${id}/redirect`, server);
+    expect(res.status).toBe(307);
+    // A presigned URL is signed for GET: HEAD would be refused by the gateway.
+    const object = await fetch(res.headers['location']!);
+    expect(object.status).toBe(200);
+    await object.arrayBuffer();
+    expect(object.headers.get('content-type')).toBe(proxied.headers['content-type']);
+    expect(object.headers.get('content-disposition')).toBe(proxied.headers['content-disposition']);
+    expect(proxied.headers['content-disposition']).toMatch(id === 'page' ? /^attachment/ : new RegExp(`^${disposition}`));
   });
 });
 

@@ -23,7 +23,8 @@ async function child(specFile) {
     connections: spec.connections,
     duration: spec.seconds,
     timeout: spec.timeoutSeconds,
-    requests: [{ setupRequest: (req) => { const { path, headers = {} } = pick(); return { ...req, path, headers: { ...req.headers, ...headers } }; } }],
+    // method and body: for POST scenarios (issue-batch), which only autocannon runs.
+    requests: [{ setupRequest: (req) => { const { path, headers = {}, method = 'GET', body } = pick(); return { ...req, path, method, body, headers: { ...req.headers, ...headers } }; } }],
   });
   // Mirror wrk: answers >= 400 are status errors; everything else by kind.
   const status = Object.entries(result.statusCodeStats ?? {}).filter(([code]) => Number(code) >= 400).reduce((sum, [, { count }]) => sum + count, 0);

@@ -17,6 +17,7 @@
 // ctx: { fixtures (lib/fixtures.mjs), env: { generator, pin }, rounds, seconds,
 //        warmupSeconds, quick, log(line) }; lib/runner.mjs `measure()` does
 //        one verified, warmed-up, checked run of a Side for custom scenarios.
+import { issueBatch } from './issue-batch.mjs';
 import { issueUrl } from './issue-url.mjs';
 import { largeStream, range1MiB } from './large.mjs';
 import { offload } from './offload.mjs';
@@ -32,6 +33,7 @@ export const scenarios = [
   largeStream,
   range1MiB,
   issueUrl,
+  issueBatch,
   redirect,
   rss,
   tokenCost,

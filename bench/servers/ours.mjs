@@ -1,7 +1,7 @@
 // Our routers, as an app would mount them. Each export builds one app from
 // the config the harness passes (fixture root, secret, API key, options).
 import express from 'express';
-import { createSigner, fsStorage, issueDownloadUrl, redirectToPresigned, serveSignedDownload } from 'express-signed-downloads';
+import { createSigner, fsStorage, issueDownloadUrl, issueDownloadUrls, redirectToPresigned, serveSignedDownload } from 'express-signed-downloads';
 
 // Any id names `<id>.bin` under the fixture root. The record carries a
 // filename only, so every request does the storage.stat that express.static
@@ -33,6 +33,20 @@ export function issueUrl({ root, secret, apiKey }) {
     findFile,
     authenticate: (req) => (req.get('x-api-key') === apiKey ? { id: 'bench-user' } : null),
     authorize: () => true,
+  }));
+  return app;
+}
+
+/** issueDownloadUrls: POST /files/download-urls { file_ids } with X-API-Key → { download_urls: [...] } */
+export function issueBatch({ root, secret, apiKey }) {
+  const app = express();
+  app.use('/files', issueDownloadUrls({
+    storage: fsStorage({ root }),
+    signer: createSigner({ secret }),
+    findFile,
+    authenticate: (req) => (req.get('x-api-key') === apiKey ? { id: 'bench-user' } : null),
+    authorize: () => true,
+    maxBatch: 100,
   }));
   return app;
 }

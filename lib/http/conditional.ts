@@ -80,7 +80,20 @@ export function rangeStillValid(headers: IncomingHttpHeaders, validators: Valida
   return date !== undefined && validators.lastModified !== undefined && seconds(validators.lastModified) === date;
 }
 
-/** A Range request tied by If-Range to the representation being served: the continuation of a transfer. */
-export function continuesTransfer(headers: IncomingHttpHeaders, validators: Validators): boolean {
-  return typeof headers.range === 'string' && typeof headers['if-range'] === 'string' && rangeStillValid(headers, validators);
+/**
+ * The rest of a transfer already begun: a range that does not start at the
+ * beginning, answered 206, whose If-Range is exactly the current strong ETag
+ * (not a date, a list or a weak tag, which anyone can make up or learn for free).
+ */
+export function continuesTransfer(headers: IncomingHttpHeaders, etag: string | undefined, range: { start: number } | undefined): boolean {
+  const ifRange = headers['if-range'];
+  return range !== undefined && range.start > 0 && etag !== undefined && !etag.startsWith('W/') && typeof ifRange === 'string' && ifRange.trim() === etag;
+}
+
+/** A revalidation naming the current ETag (not `*`, not a date): the client holds this very file. */
+export function revalidatesCopy(headers: IncomingHttpHeaders, etag: string | undefined): boolean {
+  const ifNoneMatch = headers['if-none-match'];
+  if (typeof ifNoneMatch !== 'string' || etag === undefined) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((tag) => tag.trim() !== '*' && opaque(tag) === opaque(etag));
 }

@@ -3,7 +3,7 @@ import { DownloadError } from '../errors';
 import type { HeaderMap } from '../options/types';
 import type { ByteRange, OpenOptions, StoredObject } from '../storage/types';
 import { checkHeaders } from './check-headers';
-import { continuesTransfer, evaluatePreconditions, rangeStillValid } from './conditional';
+import { continuesTransfer, evaluatePreconditions, rangeStillValid, revalidatesCopy } from './conditional';
 import { sendJsonContent, wantsJson } from './json-content';
 import { openObject, readRange } from './open-object';
 import { decideRange, rangeHint } from './range';
@@ -133,7 +133,11 @@ async function answer(req: Request, res: Response, input: ServeFileInput, object
   const decision = precondition === 'proceed' ? decideRange(rangeStillValid(req.headers, info) ? req.headers.range : undefined, info.size) : undefined;
   if (input.admit !== undefined) {
     const delivers = req.method !== 'HEAD' && decision !== undefined && decision.kind !== 'unsatisfiable';
-    await input.admit({ continuation: continuesTransfer(req.headers, info), delivers, revalidated: precondition === 'not-modified' });
+    await input.admit({
+      continuation: decision?.kind === 'partial' && continuesTransfer(req.headers, info.etag, decision.range),
+      delivers,
+      revalidated: precondition === 'not-modified' && revalidatesCopy(req.headers, info.etag),
+    });
   }
   if (precondition === 'failed') throw new DownloadError('PRECONDITION_FAILED');
   if (decision === undefined) {

@@ -34,6 +34,8 @@ if used == 1 then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
 return {1, used}
 `;
 const CONSUME_SHA = createHash('sha1').update(CONSUME).digest('hex');
+// Through eval, like CONSUME, so the client needs no more than eval and evalSha.
+const USES = "return tonumber(redis.call('GET', KEYS[1]) or '0')";
 
 function resultOf(reply: unknown): UseResult {
   if (!Array.isArray(reply) || reply.length !== 2 || !reply.every((n) => typeof n === 'number')) {
@@ -67,18 +69,25 @@ export function redisUseStore(options: RedisUseStoreOptions): UseStore {
     }
   };
 
+  const inTime = async <T>(work: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`redisUseStore: no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   return {
-    async consume(jti, maxUses, expiresAt) {
-      const call = { keys: [prefix + jti], arguments: [String(maxUses), String(expiresAt.getTime())] };
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`redisUseStore: no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        return await Promise.race([run(call), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+    consume(jti, maxUses, expiresAt) {
+      return inTime(run({ keys: [prefix + jti], arguments: [String(maxUses), String(expiresAt.getTime())] }));
+    },
+    async uses(jti) {
+      const reply = await inTime(client.eval(USES, { keys: [prefix + jti], arguments: [] }));
+      return typeof reply === 'number' ? reply : 0;
     },
   };
 }

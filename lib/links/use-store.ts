@@ -11,6 +11,12 @@ export interface UseStore {
    * the download is refused (503), never allowed.
    */
   consume(jti: string, maxUses: number, expiresAt: Date): Promise<UseResult>;
+  /**
+   * Uses counted so far for `jti` (0 for an unknown link). Optional: without
+   * it no request is taken as the continuation of a transfer, so every
+   * download, every range included, counts.
+   */
+  uses?(jti: string): Promise<number>;
 }
 
 /** What {@link UseStore.consume} answers. */
@@ -62,6 +68,10 @@ export function memoryUseStore(options: MemoryUseStoreOptions = {}): UseStore {
       if (entry.used >= maxUses) return { allowed: false, used: entry.used };
       entry.used += 1;
       return { allowed: true, used: entry.used };
+    },
+    async uses(jti) {
+      const entry = links.get(jti);
+      return entry === undefined || entry.expiresAt <= now() ? 0 : entry.used;
     },
   };
 }

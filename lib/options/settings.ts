@@ -13,7 +13,7 @@ import { integerOption, optionalFunction, rejectUnknownKeys, requiredFunction } 
 export const SHARED_KEYS = [
   'findFile', 'storage', 'authorize', 'authenticate', 'tenant', 'fileId', 'signer', 'expiresIn', 'maxExpiresIn',
   'disposition', 'inlineTypes', 'headers', 'json', 'formatError', 'onEvent', 'scope', 'memoryBudget', 'errors', 'subject',
-  'linksValidAfter', 'isRevoked', 'useStore', 'bindTo',
+  'linksValidAfter', 'isRevoked', 'useStore', 'bindTo', 'findFiles',
 ] as const;
 
 /** S3 refuses presigned URLs that live longer than this, and no token should outlive it either. */
@@ -161,7 +161,7 @@ export function parseSettings<Principal, File extends FileRecord>(
       'Pass (req, file, principal) => boolean that checks the caller may have the file, or () => true to allow every caller explicitly.',
     );
   }
-  for (const name of ['authorize', 'authenticate', 'tenant', 'fileId', 'headers', 'formatError', 'onEvent', 'subject', 'linksValidAfter', 'isRevoked', 'bindTo'] as const) {
+  for (const name of ['authorize', 'authenticate', 'tenant', 'fileId', 'headers', 'formatError', 'onEvent', 'subject', 'linksValidAfter', 'isRevoked', 'bindTo', 'findFiles'] as const) {
     optionalFunction(where, name, options[name]);
   }
   if (options.errors !== undefined && options.errors !== 'respond' && options.errors !== 'next') {

@@ -31,7 +31,12 @@ export async function authenticate(req: Request, settings: Settings): Promise<un
 
 /** Reads the file id and the tenant into `context`. */
 export async function identify(req: Request, settings: Settings, context: RequestContext, principal: unknown): Promise<void> {
-  const fileId = await settings.fileId(req);
+  context.fileId = checkedFileId(await settings.fileId(req));
+  await resolveTenant(req, settings, context, principal);
+}
+
+/** A file id as the routers use it: a non-empty, well-formed string (a safe integer is taken as its digits); else 400/422. */
+export function checkedFileId(fileId: unknown): string {
   if (fileId === undefined || fileId === null || fileId === '') throw new DownloadError('FILE_ID_REQUIRED');
   if (typeof fileId === 'number' && !(Number.isSafeInteger(fileId) && fileId >= 0)) {
     throw new DownloadError('VALIDATION_ERROR', 'A numeric file id must be a non-negative integer.', { details: { parameter: 'fileId', reason: 'not_an_integer' } });
@@ -47,7 +52,11 @@ export async function identify(req: Request, settings: Settings, context: Reques
   if (id.length > MAX_FILE_ID_LENGTH) {
     throw new DownloadError('VALIDATION_ERROR', `The file id is longer than ${MAX_FILE_ID_LENGTH} characters.`, { details: { parameter: 'fileId', reason: 'too_long' } });
   }
-  context.fileId = id;
+  return id;
+}
+
+/** Runs the `tenant` hook into `context`. */
+export async function resolveTenant(req: Request, settings: Settings, context: RequestContext, principal: unknown): Promise<void> {
   if (settings.tenant !== undefined) {
     const tenant: unknown = await settings.tenant(req, principal);
     const named = typeof tenant === 'string' && tenant !== '';
@@ -63,9 +72,13 @@ export async function identify(req: Request, settings: Settings, context: Reques
  * telling a caller that the id exists elsewhere.
  */
 export async function lookUp(req: Request, settings: Settings, context: RequestContext): Promise<FileRecord> {
-  const file: unknown = await settings.findFile(context.fileId!, req);
+  return acceptRecord(settings, context, await settings.findFile(context.fileId!, req));
+}
+
+/** What `findFile` (or `findFiles`) gave for `context.fileId`, checked: 404 for none or another tenant's. */
+export function acceptRecord(settings: Settings, context: RequestContext, file: unknown, hook = 'findFile'): FileRecord {
   if (file === null || file === undefined) throw new DownloadError('FILE_NOT_FOUND');
-  if (typeof file !== 'object' || Array.isArray(file)) throw wrongResult('findFile', file, 'a FileRecord object, or null when there is no such file');
+  if (typeof file !== 'object' || Array.isArray(file)) throw wrongResult(hook, file, 'a FileRecord object, or null when there is no such file');
   const record = file as FileRecord;
   if (settings.tenant !== undefined && (context.tenant === undefined || record.tenant !== context.tenant)) {
     throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(context.noTenant ?? 'the file belongs to another tenant, or to none') });

@@ -3,6 +3,8 @@ import { BOUND_KEYS, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
 import type { FileRecord } from '../types';
 import { issueDownloadUrl, type IssueDownloadUrlOptions } from './issue-download-url';
+import { issueDownloadUrls, type IssueDownloadUrlsOptions } from './issue-download-urls';
+import { urlSigner, type SignedUrl, type SignUrlOptions } from './sign-url';
 import { redirectToPresigned, type RedirectToPresignedOptions } from './redirect-to-presigned';
 import { serveDownload, type ServeDownloadOptions } from './serve-download';
 import { serveSignedDownload, type ServeSignedDownloadOptions } from './serve-signed-download';
@@ -10,9 +12,12 @@ import { serveSignedDownload, type ServeSignedDownloadOptions } from './serve-si
 /** Per-router options once the shared ones are bound: everything optional. */
 export type BoundOptions<T> = Partial<T>;
 
-/** The four router factories with the shared options bound, typed by your principal and file record. */
+/** The router factories with the shared options bound, typed by your principal and file record, and `signUrl`. */
 export interface Downloads<Principal = unknown, File extends FileRecord = FileRecord> {
   issueDownloadUrl(options?: BoundOptions<IssueDownloadUrlOptions<Principal, File>>): Router;
+  issueDownloadUrls(options?: BoundOptions<IssueDownloadUrlsOptions<Principal, File>>): Router;
+  /** A signed link outside a request (e-mail, job, rendered page); it checks no access. Needs `signer`. */
+  signUrl(options: SignUrlOptions): Promise<SignedUrl>;
   serveSignedDownload(options?: BoundOptions<ServeSignedDownloadOptions<Principal, File>>): Router;
   redirectToPresigned(options?: BoundOptions<RedirectToPresignedOptions<Principal, File>>): Router;
   serveDownload(options?: BoundOptions<ServeDownloadOptions<Principal, File>>): Router;
@@ -32,6 +37,8 @@ export function createDownloads<Principal = unknown, File extends FileRecord = F
   const bound = <T extends object>(options: T) => ({ ...shared, ...options, [BOUND_KEYS]: Object.keys(shared) });
   return {
     issueDownloadUrl: (options = {}) => issueDownloadUrl(bound(options) as IssueDownloadUrlOptions<Principal, File>),
+    issueDownloadUrls: (options = {}) => issueDownloadUrls(bound(options) as IssueDownloadUrlsOptions<Principal, File>),
+    signUrl: urlSigner(shared),
     serveSignedDownload: (options = {}) => serveSignedDownload(bound(options) as ServeSignedDownloadOptions<Principal, File>),
     redirectToPresigned: (options = {}) => redirectToPresigned(bound(options) as RedirectToPresignedOptions<Principal, File>),
     serveDownload: (options = {}) => serveDownload(bound(options) as ServeDownloadOptions<Principal, File>),

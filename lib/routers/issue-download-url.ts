@@ -1,35 +1,20 @@
 import { json, type Router } from 'express';
 import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
-import { downloadFilename } from '../http/disposition';
 import { sendBody } from '../http/send-body';
-import { requestOrigin } from '../http/origin';
 import { parsePath, parseSettings, type Settings } from '../options/settings';
 import type { MaybePromise, SharedOptions } from '../options/types';
-import type { Disposition, FileRecord } from '../types';
-import { authorizedFile, type DownloadableFile } from './access';
-import { downloadRoute, downloadRouter, report, type RequestContext } from './context';
-import { wrongResult } from './hook-result';
-import { checkBindingSigner } from './link-checks';
 import { integerOption } from '../options/validate';
 import { MAX_USES_LIMIT } from '../tokens/claims';
-import { presignFile } from './presign';
-import { requestedLink, type LinkRequest, type UseLimits } from './query-options';
+import type { FileRecord } from '../types';
+import { authorizedFile } from './access';
+import { downloadRoute, downloadRouter, report } from './context';
+import { issueLink, type IssuedUrlBody, type IssuerConfig } from './issuer';
+import { checkBindingSigner } from './link-checks';
+import { parseStableUrls, type StableUrlsOptions } from './link-signing';
+import { requestedLink, type UseLimits } from './query-options';
 
-/** The default response body of {@link issueDownloadUrl}. */
-export interface IssuedUrlBody {
-  /** Absolute URL: the signed route with `?token=…&expires=…`, or the storage's presigned URL. */
-  download_url: string;
-  /** The signed token; `null` in presigned mode, where the URL carries the store's own signature. */
-  token: string | null;
-  /** Unix seconds. */
-  expires: number;
-  expires_in: number;
-  /** ISO 8601. */
-  expires_at: string;
-  file_id: string;
-  filename: string | null;
-}
+export type { IssuedUrlBody } from './issuer';
 
 /** Options of {@link issueDownloadUrl}. */
 export interface IssueDownloadUrlOptions<Principal = unknown, File extends FileRecord = FileRecord> extends SharedOptions<Principal, File> {
@@ -58,11 +43,17 @@ export interface IssueDownloadUrlOptions<Principal = unknown, File extends FileR
   maxUses?: number;
   /** Lets callers choose `?max_uses=` from 1 to this number (default: the parameter is refused). */
   maxUsesParam?: number;
+  /**
+   * Cache-stable links: the expiry is rounded up to the next multiple of
+   * `bucketSeconds`, and every link issued for the same file, tenant and
+   * disposition in one bucket is the same URL (see the README).
+   */
+  stableUrls?: StableUrlsOptions;
 }
 
-const ROUTER_KEYS = ['path', 'method', 'mode', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse', 'maxUses', 'maxUsesParam'] as const;
+const ROUTER_KEYS = ['path', 'method', 'mode', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse', 'maxUses', 'maxUsesParam', 'stableUrls'] as const;
 
-function parsePublicBaseUrl(where: string, value: unknown): string | undefined {
+export function parsePublicBaseUrl(where: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   let url: URL | undefined;
   try {
@@ -76,7 +67,7 @@ function parsePublicBaseUrl(where: string, value: unknown): string | undefined {
   return (value as string).replace(/\/+$/, '');
 }
 
-function parseAllowedHosts(where: string, value: unknown, publicBaseUrl: string | undefined): ReadonlySet<string> | undefined {
+export function parseAllowedHosts(where: string, value: unknown, publicBaseUrl: string | undefined): ReadonlySet<string> | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.length === 0 || value.some((host) => typeof host !== 'string' || host === '' || /[/\s@#?]/.test(host))) {
     throw new TypeError(`${where}: \`allowedHosts\` must be a non-empty array of hosts such as ['files.example.com', 'localhost:3000'].`);
@@ -85,7 +76,7 @@ function parseAllowedHosts(where: string, value: unknown, publicBaseUrl: string 
   return new Set(value.map((host: string) => host.toLowerCase()));
 }
 
-function parseUseLimits(where: string, options: { maxUses?: unknown; maxUsesParam?: unknown }, mode: 'signed' | 'presigned', settings: Settings): UseLimits {
+export function parseUseLimits(where: string, options: { maxUses?: unknown; maxUsesParam?: unknown }, mode: 'signed' | 'presigned', settings: Settings): UseLimits {
   const { maxUses, maxUsesParam } = options;
   if (maxUses === undefined && maxUsesParam === undefined) return { fallback: undefined, max: undefined };
   if (mode === 'presigned') throw new TypeError(`${where}: \`maxUses\` and \`maxUsesParam\` need mode 'signed': a storage's presigned URL cannot count its uses.`);
@@ -100,7 +91,7 @@ function parseUseLimits(where: string, options: { maxUses?: unknown; maxUsesPara
 const readJsonBody = json({ limit: '16kb' });
 
 /** Parses a JSON body unless the host already did; malformed JSON is 422. */
-function ensureBody(req: Request, res: Response): Promise<void> {
+export function ensureBody(req: Request, res: Response): Promise<void> {
   if (req.body !== undefined) return Promise.resolve();
   return new Promise((resolve, reject) => {
     readJsonBody(req, res, (error?: unknown) => {
@@ -142,68 +133,20 @@ export function issueDownloadUrl<Principal = unknown, File extends FileRecord = 
   const fallbackLifetime = settings.expiresIn ?? 3600;
   checkBindingSigner(where, settings);
   const uses = parseUseLimits(where, options, mode, settings);
-
-  const signedUrl = async (req: Request, context: RequestContext, target: DownloadableFile, { expiresIn, maxUses }: LinkRequest, disposition: Disposition) => {
-    const base = options.downloadUrl === undefined
-      ? `${req.baseUrl}/${encodeURIComponent(context.fileId!)}/content`
-      : await options.downloadUrl(req, target.file as File);
-    if (typeof base !== 'string' || !(base.startsWith('/') || /^https?:\/\//i.test(base))) throw wrongResult('downloadUrl', base, "an absolute http(s) URL or a path starting with '/'");
-    const absolute = /^[a-z][a-z0-9+.-]*:/i.test(base);
-    // The token is bound to the path the signed route will see (the app's own
-    // path: before publicBaseUrl's prefix, which a proxy strips), unless a scope is set.
-    const scope = settings.scope ?? new URL(base, 'http://app.invalid').pathname;
-    const url = new URL(absolute ? base : `${publicBaseUrl ?? requestOrigin(req, allowedHosts)}${base}`);
-    const subject = await subjectOf(req, context);
-    const holder = await holderOf(req);
-    const { token, expires, jti } = await settings.signer!.sign({
-      fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn, scope, subject, maxUses, holder,
-    });
-    url.searchParams.set('token', token);
-    url.searchParams.set('expires', String(expires));
-    return { url: url.href, token, expires, expiresIn, subject, jti, maxUses };
+  const issuer: IssuerConfig<File> = {
+    mode, publicBaseUrl, allowedHosts, downloadUrl: options.downloadUrl, stableUrls: parseStableUrls(where, options.stableUrls, settings),
   };
-
-  const holderOf = async (req: Request): Promise<string | undefined> => {
-    if (settings.bindTo === undefined) return undefined;
-    const value: unknown = await settings.bindTo(req);
-    if (value !== undefined && (typeof value !== 'string' || value === '')) throw wrongResult('bindTo', value, 'a non-empty string, or undefined');
-    return value;
-  };
-
-  const subjectOf = async (req: Request, context: RequestContext): Promise<string | undefined> => {
-    if (settings.subject === undefined) return undefined;
-    const subject: unknown = await settings.subject(context.principal, req);
-    if (subject === undefined) return undefined;
-    if (typeof subject !== 'string' || subject === '' || subject.length > 256) {
-      throw wrongResult('subject', subject, 'a string of 1 to 256 characters, or undefined');
-    }
-    return subject;
-  };
-
-  const presignedUrl = async (target: DownloadableFile, expiresIn: number, disposition: Disposition) => {
-    return { ...(await presignFile(settings, target, disposition, expiresIn)), token: null, subject: undefined, jti: undefined, maxUses: undefined };
-  };
+  if (issuer.stableUrls !== undefined && mode === 'presigned') throw new TypeError(`${where}: \`stableUrls\` is for signed links; presigned URLs are the storage's own (see presignCache).`);
 
   const handler = downloadRoute(settings, async (req, res, context) => {
     const target = await authorizedFile(req, settings, context, async () => {
       if (method === 'POST') await ensureBody(req, res);
       return requestedLink(req, fallbackLifetime, settings.maxExpiresIn, uses);
     });
-    const { expiresIn } = target.input;
-    const disposition = target.input.disposition ?? (await settings.disposition(target.file, req));
-    const issued = mode === 'signed' ? await signedUrl(req, context, target, target.input, disposition) : await presignedUrl(target, expiresIn, disposition);
-    const body: IssuedUrlBody = {
-      download_url: issued.url,
-      token: issued.token,
-      expires: issued.expires,
-      expires_in: issued.expiresIn,
-      expires_at: new Date(issued.expires * 1000).toISOString(),
-      file_id: context.fileId!,
-      filename: downloadFilename(target.file.filename, target.key) ?? null,
-    };
+    const { body, event } = await issueLink(settings, issuer, req, context, target, target.input);
     const shaped = options.formatResponse === undefined ? body : await options.formatResponse(body, target.file as File, req);
     sendBody(req, res, 200, JSON.stringify(shaped), { 'Cache-Control': 'no-store' });
-    report(settings, req, context, { type: 'issued', mode, expires: issued.expires, subject: issued.subject, jti: issued.jti, maxUses: issued.maxUses });
+    report(settings, req, context, { type: 'issued', ...event });
   });
 
   return downloadRouter(settings, (router) => {

@@ -6,6 +6,7 @@ import { invalid } from '../tokens/claims';
 import type { DownloadClaims } from '../tokens/signer';
 import type { FileRecord } from '../types';
 import type { RequestContext } from './context';
+import type { UseStore } from '../links/use-store';
 import { recordDate } from './file-record';
 import { describeValue, wrongResult } from './hook-result';
 
@@ -63,6 +64,17 @@ export async function checkRevocation(req: Request, settings: Settings, claims: 
   }
 }
 
+async function countedBefore(store: UseStore, jti: string): Promise<boolean> {
+  if (store.uses === undefined) return false;
+  let used: unknown;
+  try {
+    used = await store.uses(jti);
+  } catch (error) {
+    throw new DownloadError('USE_STORE_UNAVAILABLE', undefined, { cause: error });
+  }
+  return typeof used === 'number' && used >= 1;
+}
+
 function checkedUse(value: unknown): { allowed: boolean; used: number } {
   const result = value as { allowed?: unknown; used?: unknown } | null;
   if (typeof result !== 'object' || result === null || typeof result.allowed !== 'boolean' || !Number.isInteger(result.used)) {
@@ -84,11 +96,13 @@ export function linkGate(settings: Settings, context: RequestContext, claims: Do
     if (claims.expired === true && !continuation && !revalidated) {
       throw invalid(new Error('token expired; within graceSeconds only a Range whose If-Range matches the file, or a revalidation answered 304, is served'));
     }
-    if (claims.maxUses === undefined || !delivers || continuation) return;
+    if (claims.maxUses === undefined || !delivers) return;
     const store = settings.useStore;
     if (store === undefined) {
       throw new DownloadError('INTERNAL_ERROR', undefined, { cause: new Error('the link has maxUses but serveSignedDownload has no useStore: pass useStore in createDownloads') });
     }
+    // A continuation is free only for a link that was downloaded before: it finishes that download.
+    if (continuation && (await countedBefore(store, claims.jti!))) return;
     // The count outlives every moment the token could still verify.
     const forgetAt = new Date((claims.expires + graceSeconds + settings.signer!.clockTolerance + 1) * 1000);
     let result: { allowed: boolean; used: number };

@@ -3,7 +3,6 @@ import { DownloadError } from '../errors';
 import { checkHeaders } from '../http/check-headers';
 import { wantsJson } from '../http/json-content';
 import type { Offload } from '../http/offload';
-import { continuesTransfer } from '../http/conditional';
 import { represent } from '../http/representation';
 import type { Admission } from '../http/types';
 import { contentHeaders, serveFile, type JsonFileBody } from '../http/serve-file';
@@ -61,8 +60,9 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
       const location = mode.offload.target(target.key);
       if (location === undefined) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`key ${JSON.stringify(target.key)} cannot be offloaded`) });
       if (headers !== undefined) checkHeaders(headers);
-      // The web server answers Range and validators itself: only the record's validators can tell a continuation here.
-      await mode.admit?.({ continuation: continuesTransfer(req.headers, { etag: target.known.etag, lastModified: target.known.lastModified }), delivers: req.method !== 'HEAD', revalidated: false });
+      // The web server answers Range and validators itself, with validators of its own: no request
+      // can be proven a continuation or a revalidation here, so every GET counts.
+      await mode.admit?.({ continuation: false, delivers: req.method !== 'HEAD', revalidated: false });
       res.writeHead(200, { ...contentHeaders(representation, mode.cacheControl), [mode.offload.header]: location, ...headers } as Record<string, string>);
       res.end();
       served({ status: 200, bytes: 0, range: undefined, aborted: false }, true);

@@ -30,6 +30,14 @@ export interface ServeSignedDownloadOptions<Principal = unknown, File extends Fi
    * expiry is refused as usual. See the README's "Media that outlives its link".
    */
   graceSeconds?: number;
+  /**
+   * Let shared caches (a CDN, a proxy) keep answers: `Cache-Control: public`
+   * and `CDN-Cache-Control`, bounded by the link's remaining life. Meant for
+   * `stableUrls`, whose repeated URLs a cache can reuse. Never for a link with
+   * `maxUses` or `bindTo`, or within `graceSeconds` (those stay `private`).
+   * Default false: `private`.
+   */
+  sharedCache?: boolean;
 }
 
 /** The longest `graceSeconds`: a grace period is for finishing a playback, not for sharing a link. */
@@ -63,9 +71,10 @@ function requestPath(req: Request): string {
  */
 export function serveSignedDownload<Principal = unknown, File extends FileRecord = FileRecord>(options: ServeSignedDownloadOptions<Principal, File>): Router {
   const where = 'serveSignedDownload';
-  const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload', 'graceSeconds'], { authorize: false, signer: true, unused: ['authorize', 'authenticate', 'subject'] });
+  const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload', 'graceSeconds', 'sharedCache'], { authorize: false, signer: true, unused: ['authorize', 'authenticate', 'subject'] });
   const signer = settings.signer!;
   checkBindingSigner(where, settings);
+  if (options.sharedCache !== undefined && typeof options.sharedCache !== 'boolean') throw new TypeError(`${where}: \`sharedCache\` must be true or false.`);
   const graceSeconds = integerOption(where, 'graceSeconds', options.graceSeconds, 0, 0, MAX_GRACE_SECONDS);
   const path = parsePath(where, options.path, '/:fileId/content', options.fileId === undefined);
   const offload = parseOffload(where, options.offload);
@@ -83,11 +92,13 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
       await checkRevocation(req, settings, claims, target.file);
       // In a grace period the answer must not be cached as if the link were still valid.
       const remaining = claims.expired === true ? 0 : Math.max(0, claims.expires - Math.floor(Date.now() / 1000));
+      // A counted, bound or late link must reach this app on every use: never a shared cache.
+      const shared = options.sharedCache === true && claims.maxUses === undefined && claims.holder === undefined && claims.expired !== true;
       await serveRecord(req, res, settings, context, target, {
         signed: true,
         disposition: claims.disposition ?? (await settings.disposition(target.file, req)),
-        cacheControl: `private, max-age=${remaining}`,
-        headers: { 'Referrer-Policy': 'no-referrer' },
+        cacheControl: `${shared ? 'public' : 'private'}, max-age=${remaining}`,
+        headers: shared ? { 'Referrer-Policy': 'no-referrer', 'CDN-Cache-Control': `public, max-age=${remaining}` } : { 'Referrer-Policy': 'no-referrer' },
         formatResponse: options.formatResponse as ServeMode['formatResponse'],
         offload,
         admit: linkGate(settings, context, claims, graceSeconds),

@@ -26,6 +26,15 @@ export interface SignInput {
   maxUses?: number;
   /** Binds the token to its holder: a keyed hash of this value (`hb`) must match on download. */
   holder?: string;
+  /**
+   * A cache-stable token: the expiry is rounded up to a multiple of this many
+   * seconds, and the issue time and `jti` follow from it, so signing the same
+   * input twice in one bucket gives the same token. Ignored with `maxUses`
+   * (a counted link needs a `jti` of its own).
+   */
+  bucketSeconds?: number;
+  /** With `bucketSeconds`: the longest lifetime rounding may give; past it the token is not stable. */
+  maxLifetime?: number;
 }
 
 /** What `verify` must find in the token, or it throws `TOKEN_INVALID`. */

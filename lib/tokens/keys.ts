@@ -39,20 +39,30 @@ export interface ResolvedKey {
   /** Whether the token's signature is this key's (header and payload are checked by the caller). */
   verify(token: string): Promise<boolean>;
   /**
-   * The keyed hash a holder value is bound with (`bindTo`), from this key's
-   * secret material; `undefined` for a public key alone, which holds none.
+   * A keyed hash for `purpose` ('holder': a `bindTo` value; 'jti': a stable
+   * token's id), from this key's secret material; `undefined` for a public
+   * key alone, which holds none.
    */
-  holderHash: ((value: string) => string) | undefined;
+  keyedHash: ((purpose: KeyedPurpose, value: string) => string) | undefined;
 }
 
-// A key of its own for holder hashes, derived from the signing secret: the
-// signing key is never used for two purposes.
-const HOLDER_INFO = 'express-signed-downloads holder binding v1';
+/** What a keyed hash is for: each purpose has a key of its own. */
+export type KeyedPurpose = 'holder' | 'jti';
 
-function holderHasher(material: Uint8Array): (value: string) => string {
-  const key = Buffer.from(hkdfSync('sha256', material, new Uint8Array(0), HOLDER_INFO, 32));
+// Keys of their own for keyed hashes, derived from the signing secret: the
+// signing key is never used for two purposes, nor one derived key for two.
+function keyedHasher(material: Uint8Array): (purpose: KeyedPurpose, value: string) => string {
+  const keys = new Map<KeyedPurpose, Buffer>();
+  const keyFor = (purpose: KeyedPurpose) => {
+    let key = keys.get(purpose);
+    if (key === undefined) {
+      key = Buffer.from(hkdfSync('sha256', material, new Uint8Array(0), `express-signed-downloads ${purpose} v1`, 32));
+      keys.set(purpose, key);
+    }
+    return key;
+  };
   // 128 bits: the hash only has to be unguessable, and it rides in every URL.
-  return (value) => createHmac('sha256', key).update(value, 'utf8').digest().subarray(0, 16).toString('base64url');
+  return (purpose, value) => createHmac('sha256', keyFor(purpose)).update(value, 'utf8').digest().subarray(0, 16).toString('base64url');
 }
 
 /** Constant-time comparison of two holder hashes. */
@@ -106,7 +116,7 @@ export function resolveSecretKey(kid: string | undefined, secret: unknown): Reso
     );
   }
   const secretBytes = new Uint8Array(bytes);
-  return { kid, alg: 'HS256', canSign: true, ...hs256(secretBytes), holderHash: holderHasher(secretBytes) };
+  return { kid, alg: 'HS256', canSign: true, ...hs256(secretBytes), keyedHash: keyedHasher(secretBytes) };
 }
 
 function toKeyObject(input: AsymmetricKeyInput, kind: 'private' | 'public'): KeyObject {
@@ -165,7 +175,7 @@ export function resolveAsymmetricKey(config: AsymmetricKeyConfig): ResolvedKey {
     kid: config.kid,
     alg: config.alg,
     canSign: signer !== undefined,
-    holderHash: signer === undefined ? undefined : holderHasher(signer.export({ format: 'der', type: 'pkcs8' })),
+    keyedHash: signer === undefined ? undefined : keyedHasher(signer.export({ format: 'der', type: 'pkcs8' })),
     async sign(header, payload) {
       return new CompactSign(Buffer.from(payload, 'base64url')).setProtectedHeader(header as { alg: string }).sign(await signingKey());
     },

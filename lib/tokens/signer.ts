@@ -1,10 +1,11 @@
 import { rejectUnknownKeys } from '../options/validate';
 import { randomBytes } from 'node:crypto';
+import type { JWK } from 'jose';
 import {
   invalid, matchClaims, MAX_USES_LIMIT, payloadOf, readClaims, TOKEN_TYPE, type DownloadClaims, type SignInput, type VerifyExpectation,
 } from './claims';
 import { decodeSegment, encodeSegment, isCanonical } from './compact';
-import { resolveAsymmetricKey, resolveSecretKey, sameHolder, type KeyConfig, type ResolvedKey } from './keys';
+import { resolveAsymmetricKey, resolveSecretKey, sameHolder, type KeyConfig, type ResolvedKey, type SigningAlgorithm } from './keys';
 
 export { matchClaims } from './claims';
 export type { DownloadClaims, SignInput, VerifyExpectation } from './claims';
@@ -15,6 +16,12 @@ export interface SignerOptions {
   secret?: string | Uint8Array;
   /** Keys for rotation: the first signs, all verify. */
   keys?: KeyConfig[];
+  /**
+   * A public JWK Set (`{ keys: [...] }`, e.g. from `npx express-signed-downloads
+   * keygen`) for a verify-only service: Ed25519 (EdDSA) and P-256 (ES256) keys,
+   * each with a `kid`. With `keys`, they verify after those.
+   */
+  jwks?: { keys: readonly JWK[] };
   /** Seconds of clock skew accepted on expiry (default 5, at most 300). */
   clockTolerance?: number;
   /** Current time in milliseconds; for tests. Default `Date.now`. */
@@ -33,6 +40,10 @@ export interface SignedToken {
   token: string;
   expires: number;
   jti: string;
+  /** True when `bucketSeconds` made it cache-stable (the same token for the same input in its bucket). */
+  stable: boolean;
+  /** Seconds from now to `expires` (more than asked for a stable token, rounded up to its bucket). */
+  expiresIn: number;
 }
 
 /** Options of {@link Signer.verifySignature}. */
@@ -59,6 +70,8 @@ export interface Signer {
    * to be genuine.
    */
   verifySignature(token: string, options?: VerifySignatureOptions): Promise<DownloadClaims>;
+  /** The signing key's algorithm. */
+  readonly algorithm: SigningAlgorithm;
   /** Seconds of clock skew accepted on expiry (`clockTolerance`). */
   readonly clockTolerance: number;
   /** True when the signing key can bind tokens to a holder (`bindTo`): an HS256 secret or a private key. */
@@ -70,13 +83,33 @@ export interface Signer {
   holderMatches(claims: DownloadClaims, holder: string | undefined): boolean;
 }
 
+/** The entries of a public JWK Set as verify-only key configurations. */
+function keysOfJwks(jwks: unknown): KeyConfig[] {
+  const list = (jwks as { keys?: unknown } | null)?.keys;
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(list) || list.length === 0) {
+    throw new TypeError('createSigner: `jwks` must be a JWK Set: { keys: [ { kty, crv, x, kid, … } ] } with at least one key.');
+  }
+  return list.map((jwk: JWK, index) => {
+    const where = `createSigner: jwks.keys[${index}]`;
+    if (typeof jwk !== 'object' || jwk === null) throw new TypeError(`${where} is not a JWK object.`);
+    if ('d' in jwk || 'k' in jwk) throw new TypeError(`${where} holds secret key material; a JWK Set for verification carries public keys only.`);
+    if (typeof jwk.kid !== 'string' || jwk.kid === '') throw new TypeError(`${where} needs a \`kid\`: tokens name their key by it.`);
+    const alg = jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? 'EdDSA' : jwk.kty === 'EC' && jwk.crv === 'P-256' ? 'ES256' : undefined;
+    if (alg === undefined || (jwk.alg !== undefined && jwk.alg !== alg)) {
+      throw new TypeError(`${where} (kid "${jwk.kid}") must be an Ed25519 (EdDSA) or P-256 (ES256) public key, got kty ${JSON.stringify(jwk.kty)} crv ${JSON.stringify(jwk.crv)} alg ${JSON.stringify(jwk.alg)}.`);
+    }
+    return { kid: jwk.kid, alg, publicKey: jwk } satisfies KeyConfig;
+  });
+}
+
 function resolveKeys(options: SignerOptions): ResolvedKey[] {
-  if (options.secret !== undefined && options.keys !== undefined) {
-    throw new TypeError('createSigner: pass either `secret` or `keys`, not both (put the secret in keys as { kid, alg: "HS256", secret }).');
+  if (options.secret !== undefined && (options.keys !== undefined || options.jwks !== undefined)) {
+    throw new TypeError('createSigner: pass either `secret` or `keys` / `jwks`, not both (put the secret in keys as { kid, alg: "HS256", secret }).');
   }
   if (options.secret !== undefined) return [resolveSecretKey(undefined, options.secret)];
+  if (options.jwks !== undefined) return resolveKeys({ keys: [...(options.keys ?? []), ...keysOfJwks(options.jwks)] });
   if (!Array.isArray(options.keys) || options.keys.length === 0) {
-    throw new TypeError('createSigner: pass `secret` (at least 32 bytes) or a non-empty `keys` array.');
+    throw new TypeError('createSigner: pass `secret` (at least 32 bytes), a non-empty `keys` array or a public `jwks`.');
   }
   const seen = new Set<string>();
   return options.keys.map((key, index) => {
@@ -127,12 +160,27 @@ class VerifiedTokens {
 }
 
 /**
+ * The times of a cache-stable token, or `undefined` when it cannot be one:
+ * the expiry rounded up to the bucket, the issue time a whole bucket before
+ * the earliest moment that expiry could have been asked for (never later than
+ * the real issue, so a revocation still covers it).
+ */
+function stableTimes(input: SignInput, nowSeconds: number): { issuedAt: number; expires: number } | undefined {
+  const bucket = input.bucketSeconds;
+  if (bucket === undefined || input.maxUses !== undefined) return undefined;
+  if (!Number.isInteger(bucket) || bucket < 1) throw new RangeError('sign: bucketSeconds must be a positive integer number of seconds.');
+  const expires = Math.ceil((nowSeconds + input.expiresIn) / bucket) * bucket;
+  if (input.maxLifetime !== undefined && expires - nowSeconds > input.maxLifetime) return undefined;
+  return { issuedAt: expires - input.expiresIn - bucket, expires };
+}
+
+/**
  * Creates the token signer. Throws at start-up on a short secret, malformed
  * or mismatched keys, or unknown options.
  */
 export function createSigner(options: SignerOptions): Signer {
   if (typeof options !== 'object' || options === null) throw new TypeError('createSigner: pass an options object, e.g. { secret }.');
-  rejectUnknownKeys('createSigner', options, ['secret', 'keys', 'clockTolerance', 'now', 'cache']);
+  rejectUnknownKeys('createSigner', options, ['secret', 'keys', 'jwks', 'clockTolerance', 'now', 'cache']);
   const keys = resolveKeys(options);
   const clockTolerance = options.clockTolerance ?? 5;
   if (!Number.isInteger(clockTolerance) || clockTolerance < 0 || clockTolerance > 300) {
@@ -191,26 +239,35 @@ export function createSigner(options: SignerOptions): Signer {
       if (input.maxUses !== undefined && !(Number.isInteger(input.maxUses) && input.maxUses >= 1 && input.maxUses <= MAX_USES_LIMIT)) {
         throw new RangeError(`sign: maxUses must be an integer from 1 to ${MAX_USES_LIMIT}.`);
       }
-      if (input.holder !== undefined && (typeof input.holder !== 'string' || signingKey.holderHash === undefined)) {
+      if (input.holder !== undefined && (typeof input.holder !== 'string' || signingKey.keyedHash === undefined)) {
         throw new TypeError('sign: holder must be a string, and the signing key an HS256 secret or a private key.');
       }
-      const issuedAt = Math.floor(now() / 1000);
-      const expires = issuedAt + input.expiresIn;
-      const jti = randomBytes(16).toString('base64url');
-      const holder = input.holder === undefined ? undefined : signingKey.holderHash!(input.holder);
+      const nowSeconds = Math.floor(now() / 1000);
+      const holder = input.holder === undefined ? undefined : signingKey.keyedHash!('holder', input.holder);
       const header: Record<string, unknown> = { alg: signingKey.alg, typ: TOKEN_TYPE };
       if (signingKey.kid !== undefined) header.kid = signingKey.kid;
-      const token = await signingKey.sign(header, encodeSegment(payloadOf(input, { issuedAt, expires, jti, holder })));
-      return { token, expires, jti };
+      const stable = stableTimes(input, nowSeconds);
+      if (stable !== undefined) {
+        // The jti follows from everything the token binds, so equal input in a bucket is an equal token.
+        const bound = encodeSegment(payloadOf(input, { ...stable, jti: '', holder }));
+        const jti = signingKey.keyedHash!('jti', `${signingKey.kid ?? ''}.${bound}`);
+        const token = await signingKey.sign(header, encodeSegment(payloadOf(input, { ...stable, jti, holder })));
+        return { token, expires: stable.expires, jti, stable: true, expiresIn: stable.expires - nowSeconds };
+      }
+      const expires = nowSeconds + input.expiresIn;
+      const jti = randomBytes(16).toString('base64url');
+      const token = await signingKey.sign(header, encodeSegment(payloadOf(input, { issuedAt: nowSeconds, expires, jti, holder })));
+      return { token, expires, jti, stable: false, expiresIn: input.expiresIn };
     },
 
-    canBindHolders: signingKey.holderHash !== undefined,
+    algorithm: signingKey.alg,
+    canBindHolders: signingKey.keyedHash !== undefined,
     clockTolerance,
 
     holderMatches(claims: DownloadClaims, holder: string | undefined): boolean {
       if (claims.holder === undefined) return true;
-      const hash = byKid.get(claims.kid)?.holderHash;
-      return holder !== undefined && hash !== undefined && sameHolder(hash(holder), claims.holder);
+      const hash = byKid.get(claims.kid)?.keyedHash;
+      return holder !== undefined && hash !== undefined && sameHolder(hash('holder', holder), claims.holder);
     },
 
     async verify(token: string, expected: VerifyExpectation): Promise<DownloadClaims> {

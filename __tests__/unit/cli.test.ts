@@ -1,0 +1,112 @@
+// The command line tool, run as a process as users run it (npx express-signed-downloads …).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createSigner, DownloadError } from '../../lib';
+
+const cli = resolve(__dirname, '../../dist/cli/main.js');
+const run = (...args: string[]) => {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+};
+const SECRET = 'cli-test-secret-that-is-at-least-32-bytes';
+const dir = mkdtempSync(join(tmpdir(), 'esd-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function link(signer = createSigner({ secret: SECRET }), expiresIn = 600) {
+  const { token, expires } = await signer.sign({ fileId: '42', tenant: 'acme', scope: '/orgs/acme/files/42/content', expiresIn });
+  return { url: `https://app.example.com/orgs/acme/files/42/content?token=${token}&expires=${expires}`, token, expires };
+}
+
+describe('keygen', () => {
+  test('HS256: a secret ready for an environment variable, which createSigner accepts', () => {
+    const { code, out } = run('keygen', '--alg', 'HS256');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^DOWNLOAD_SECRET=[A-Za-z0-9_-]{43}\n$/);
+    expect(() => createSigner({ secret: out.trim().split('=')[1]! })).not.toThrow();
+  });
+
+  test.each(['EdDSA', 'ES256'] as const)('%s: a key pair that signs, and a public JWK Set a verify-only service loads', async (alg) => {
+    const { code, out } = run('keygen', '--alg', alg, '--kid', '2026-11');
+    expect(code).toBe(0);
+    const generated = JSON.parse(out) as { kid: string; alg: string; privateKey: Record<string, string>; publicKey: Record<string, string>; jwks: { keys: Record<string, string>[] } };
+    expect(generated).toMatchObject({ kid: '2026-11', alg, jwks: { keys: [generated.publicKey] } });
+    expect(generated.publicKey.d).toBeUndefined();
+    expect(generated.privateKey.d).toEqual(expect.any(String));
+    const issuer = createSigner({ keys: [{ kid: generated.kid, alg, privateKey: generated.privateKey, publicKey: generated.publicKey }] });
+    const verifier = createSigner({ jwks: generated.jwks });
+    expect(verifier.canSign).toBe(false);
+    const { token } = await issuer.sign({ fileId: 'f', expiresIn: 60 });
+    await expect(verifier.verify(token, { fileId: 'f' })).resolves.toMatchObject({ fileId: 'f', kid: '2026-11' });
+  });
+
+  test('a missing or unknown --alg is a usage error (exit 2)', () => {
+    expect(run('keygen').code).toBe(2);
+    const unknown = run('keygen', '--alg', 'RS256');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/--alg must be HS256, EdDSA or ES256/);
+  });
+});
+
+describe('inspect: why is my link 401?', () => {
+  test('a good link with its secret: claims, expiry and an accepting verdict (exit 0)', async () => {
+    const { url, expires } = await link();
+    const { code, out } = run('inspect', url, '--secret', SECRET);
+    expect(code).toBe(0);
+    expect(out).toContain('"fid":"42"');
+    expect(out).toContain('"ten":"acme"');
+    expect(out).toMatch(new RegExp(`expires: ${new Date(expires * 1000).toISOString().replace(/[.]/g, '\\.')} \\(in (10m|9m \\d+s)\\)`));
+    expect(out).toContain('signature: valid for the given key');
+    expect(out).toContain('verdict: the signed route accepts it');
+  });
+
+  test('an expired link says since when (exit 1)', async () => {
+    const { url } = await link(createSigner({ secret: SECRET, now: () => Date.now() - 3_600_000 }), 600);
+    const { code, out } = run('inspect', url, '--secret', SECRET);
+    expect(code).toBe(1);
+    expect(out).toMatch(/expired 50m( \d+s)? ago/);
+    expect(out).toMatch(/verdict: refused \(401 TOKEN_INVALID\): it expired 50m( \d+s)? ago$/m);
+  });
+
+  test('the wrong secret: the signature check is what fails', async () => {
+    const { token } = await link();
+    const { code, out } = run('inspect', token, '--secret', `${SECRET}-rotated`);
+    expect(code).toBe(1);
+    expect(out).toContain('verdict: refused (401 TOKEN_INVALID): signature does not verify');
+  });
+
+  test('an edited expires parameter, and a JWK Set from a file', async () => {
+    const generated = JSON.parse(run('keygen', '--alg', 'EdDSA', '--kid', 'k1').out) as { privateKey: never; publicKey: never; jwks: unknown };
+    const jwksFile = join(dir, 'jwks.json');
+    writeFileSync(jwksFile, JSON.stringify(generated.jwks));
+    const { url, expires } = await link(createSigner({ keys: [{ kid: 'k1', alg: 'EdDSA', privateKey: generated.privateKey, publicKey: generated.publicKey }] }));
+    expect(run('inspect', url, '--jwks', jwksFile).code).toBe(0);
+    const edited = run('inspect', url.replace(`expires=${expires}`, `expires=${expires + 60}`), '--jwks', jwksFile);
+    expect(edited.code).toBe(1);
+    expect(edited.out).toContain(`the URL's expires=${expires + 60} is not the token's exp ${expires}`);
+  });
+
+  test('without a key it decodes and says the signature is unchecked; garbage is not a token', async () => {
+    const { url } = await link();
+    const plain = run('inspect', url);
+    expect(plain.code).toBe(0);
+    expect(plain.out).toContain('signature: not checked (pass --secret or --jwks)');
+    const garbage = run('inspect', 'not-a-token');
+    expect(garbage.code).toBe(1);
+    expect(garbage.out).toContain('not a download token');
+    expect(run('inspect').code).toBe(2);
+    expect(run('inspect', url, '--secret', 'x', '--jwks', '{}').code).toBe(2);
+  });
+});
+
+describe('createSigner({ jwks })', () => {
+  test('refuses secret material, keys without kid, and other key types', () => {
+    expect(() => createSigner({ jwks: { keys: [] } })).toThrow(/at least one key/);
+    expect(() => createSigner({ jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AA', d: 'AA', kid: 'k' }] } })).toThrow(/secret key material/);
+    expect(() => createSigner({ jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AA' }] } })).toThrow(/needs a `kid`/);
+    expect(() => createSigner({ jwks: { keys: [{ kty: 'RSA', n: 'AA', e: 'AQAB', kid: 'r' }] } })).toThrow(/must be an Ed25519 \(EdDSA\) or P-256 \(ES256\) public key/);
+    expect(() => createSigner({ secret: SECRET, jwks: { keys: [] } })).toThrow(/either `secret` or `keys` \/ `jwks`/);
+    expect(new DownloadError('TOKEN_INVALID').status).toBe(401);
+  });
+});

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { isDownloadError } from '../errors';
+import { decodeSegment } from '../tokens/compact';
+import { createSigner, type SignerOptions } from '../tokens/signer';
+import { UsageError } from './keygen';
+
+/** What `inspect` was given: a whole URL, or a bare token. */
+function parseInput(input: string): { token: string; expires: string | undefined; path: string | undefined } {
+  if (/^https?:\/\//i.test(input)) {
+    const url = new URL(input);
+    const token = url.searchParams.get('token');
+    if (token === null) throw new UsageError('the URL has no token parameter');
+    return { token, expires: url.searchParams.get('expires') ?? undefined, path: url.pathname };
+  }
+  return { token: input.trim(), expires: undefined, path: undefined };
+}
+
+function duration(seconds: number): string {
+  const parts: string[] = [];
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    if (seconds >= size || (unit === 's' && parts.length === 0)) {
+      parts.push(`${Math.floor(seconds / size)}${unit}`);
+      seconds %= size;
+    }
+  }
+  return parts.join(' ');
+}
+
+/** `--jwks` is a file path or the JSON itself. */
+function readJwks(value: string): { keys: [] } {
+  const text = value.trim().startsWith('{') ? value : readFileSync(value, 'utf8');
+  try {
+    return JSON.parse(text) as { keys: [] };
+  } catch (error) {
+    throw new UsageError(`--jwks is neither a JWK Set nor a file holding one: ${(error as Error).message}`);
+  }
+}
+
+export interface InspectOptions {
+  secret?: string | undefined;
+  jwks?: string | undefined;
+  /** Unix seconds (default: now). */
+  now?: number | undefined;
+}
+
+/**
+ * Decodes a download token (or the URL holding it) and says whether the
+ * signed route would accept it, and if not, which check fails: the answer to
+ * "why is my link 401?". `ok` is false when a check fails.
+ */
+export async function inspect(input: string, options: InspectOptions): Promise<{ report: string; ok: boolean }> {
+  const { token, expires, path } = parseInput(input);
+  const [headerPart = '', payloadPart = ''] = token.split('.');
+  const header = decodeSegment(headerPart);
+  const claims = decodeSegment(payloadPart);
+  if (header === undefined || claims === undefined || token.split('.').length !== 3) {
+    return { report: 'not a download token: expected three base64url segments of JSON (header.payload.signature)\n', ok: false };
+  }
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  const lines = [`header: ${JSON.stringify(header)}`, `claims: ${JSON.stringify(claims)}`];
+  const problems: string[] = [];
+  const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
+  if (typeof claims.iat === 'number') lines.push(`issued:  ${new Date(claims.iat * 1000).toISOString()}`);
+  if (exp === undefined) problems.push('it has no exp claim');
+  else if (exp > now) lines.push(`expires: ${new Date(exp * 1000).toISOString()} (in ${duration(exp - now)})`);
+  else {
+    lines.push(`expires: ${new Date(exp * 1000).toISOString()} (expired ${duration(now - exp)} ago)`);
+    problems.push(`it expired ${duration(now - exp)} ago`);
+  }
+  if (header.typ !== 'esd-download+jwt') problems.push(`its typ is ${JSON.stringify(header.typ)}, not "esd-download+jwt": not a download token`);
+  if (expires !== undefined && exp !== undefined && expires !== String(exp)) problems.push(`the URL's expires=${expires} is not the token's exp ${exp}`);
+  if (path !== undefined && typeof claims.scp === 'string' && claims.scp.startsWith('/') && claims.scp !== path) {
+    lines.push(`note: the token is bound to the path ${claims.scp}; this URL's path is ${path} (fine only if a proxy maps one to the other)`);
+  }
+  if (options.secret !== undefined || options.jwks !== undefined) {
+    const keys: SignerOptions = options.secret !== undefined ? { secret: options.secret } : { jwks: readJwks(options.jwks!) };
+    // The real verification, with the clock at `now` and no skew allowed, so the verdict is exact.
+    const signer = createSigner({ ...keys, clockTolerance: 0, now: () => now * 1000, cache: 0 });
+    try {
+      await signer.verifySignature(token);
+      lines.push('signature: valid for the given key');
+    } catch (error) {
+      const cause = isDownloadError(error) && error.cause instanceof Error ? error.cause.message : String(error);
+      lines.push(`signature and claims: refused (${cause})`);
+      if (!problems.some((problem) => problem.startsWith('it expired')) || !/expired/.test(cause)) problems.push(cause);
+    }
+  } else {
+    lines.push('signature: not checked (pass --secret or --jwks)');
+  }
+  lines.push(problems.length === 0 ? 'verdict: the signed route accepts it when the file id, tenant and path match' : `verdict: refused (401 TOKEN_INVALID): ${problems.join('; ')}`);
+  return { report: `${lines.join('\n')}\n`, ok: problems.length === 0 };
+}

@@ -1,0 +1,135 @@
+import type { Request, Router } from 'express';
+import { DownloadError, toDownloadError } from '../errors';
+import { sendBody } from '../http/send-body';
+import { parsePath, parseSettings, type Settings } from '../options/settings';
+import type { MaybePromise } from '../options/types';
+import { integerOption } from '../options/validate';
+import type { FileRecord } from '../types';
+import { acceptRecord, authenticate, checkedFileId, downloadable, resolveTenant } from './access';
+import { downloadRoute, downloadRouter, report, type RequestContext } from './context';
+import { describeValue, wrongResult } from './hook-result';
+import { ensureBody, parseAllowedHosts, parsePublicBaseUrl, parseUseLimits, type IssueDownloadUrlOptions } from './issue-download-url';
+import { issueLink, type IssuedUrlBody, type IssuerConfig } from './issuer';
+import { checkBindingSigner } from './link-checks';
+import { parseStableUrls } from './link-signing';
+import { requestedLink, type LinkRequest } from './query-options';
+
+/** One entry of a batch answer: the issued URL, or why this id got none. */
+export type IssuedUrlEntry = IssuedUrlBody | { file_id: string | null; error: { code: string; message: string; status: number } };
+
+/** Options of {@link issueDownloadUrls}. */
+export interface IssueDownloadUrlsOptions<Principal = unknown, File extends FileRecord = FileRecord>
+  extends Omit<IssueDownloadUrlOptions<Principal, File>, 'method' | 'formatResponse' | 'fileId'> {
+  /** Route inside the router (default `/download-urls`, POST). */
+  path?: string;
+  /** Where the ids come from (default: the JSON body's `file_ids`, or `fileIds`). */
+  fileIds?: (req: Request) => MaybePromise<unknown>;
+  /** Most ids in one request (default 100, at most 1000); more is 422. */
+  maxBatch?: number;
+  /** Reshapes the response body (default `{ download_urls: entries }`). May be async. */
+  formatResponse?: (entries: IssuedUrlEntry[], req: Request) => unknown;
+}
+
+const ROUTER_KEYS = ['path', 'mode', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse', 'maxUses', 'maxUsesParam', 'stableUrls', 'fileIds', 'maxBatch'] as const;
+
+const bodyFileIds = (req: Request): unknown => {
+  const body = req.body as { file_ids?: unknown; fileIds?: unknown } | undefined;
+  return body?.file_ids ?? body?.fileIds;
+};
+
+function idList(value: unknown, maxBatch: number): unknown[] {
+  if (!Array.isArray(value)) {
+    throw new DownloadError('VALIDATION_ERROR', 'file_ids must be an array of file ids.', { details: { parameter: 'file_ids', in: 'body', reason: 'not_an_array' } });
+  }
+  if (value.length > maxBatch) {
+    throw new DownloadError('VALIDATION_ERROR', `At most ${maxBatch} file ids per request.`, { details: { parameter: 'file_ids', in: 'body', reason: 'too_many', max: maxBatch } });
+  }
+  return value;
+}
+
+/** `findFiles`' answer as a lookup by id; a wrong shape is the host's bug (500 for the whole batch). */
+function recordsById(found: unknown): (id: string) => unknown {
+  if (found instanceof Map) return (id) => found.get(id);
+  if (Array.isArray(found)) {
+    const byId = new Map<string, unknown>();
+    for (const record of found) {
+      if (record === null || record === undefined) continue;
+      const id = (record as { id?: unknown }).id;
+      if (typeof record !== 'object' || (typeof id !== 'string' && typeof id !== 'number')) throw wrongResult('findFiles', record, 'records with an id (or null)');
+      byId.set(String(id), record);
+    }
+    return (id) => byId.get(id) ?? null;
+  }
+  throw wrongResult('findFiles', found, 'a Map from id to record, or an array of records');
+}
+
+/** What a client may read of a failure: the code, the safe message and the status. */
+function failedEntry(fileId: string | null, error: DownloadError): IssuedUrlEntry {
+  return { file_id: fileId, error: { code: error.code, message: error.message, status: error.status } };
+}
+
+/**
+ * Issues download URLs for many files in one request (a gallery, a file
+ * list): authenticate once, then find, tenant, authorize and sign per id.
+ * The answer is 200 with one entry per id, in request order: the fields of
+ * `issueDownloadUrl`, or `{ file_id, error }` for an id that got none.
+ */
+export function issueDownloadUrls<Principal = unknown, File extends FileRecord = FileRecord>(options: IssueDownloadUrlsOptions<Principal, File>): Router {
+  const where = 'issueDownloadUrls';
+  const mode = options.mode ?? 'signed';
+  if (mode !== 'signed' && mode !== 'presigned') throw new TypeError(`${where}: \`mode\` must be 'signed' or 'presigned'.`);
+  const settings: Settings = parseSettings(where, options, ROUTER_KEYS, { authorize: true, signer: mode === 'signed' });
+  if (mode === 'presigned' && typeof settings.storage.presign !== 'function') {
+    throw new TypeError(`${where}: mode 'presigned' needs a storage with presign(), such as s3Storage().`);
+  }
+  if (options.fileIds !== undefined && typeof options.fileIds !== 'function') throw new TypeError(`${where}: \`fileIds\` must be a function (req) => array of ids.`);
+  const readIds = options.fileIds ?? bodyFileIds;
+  const maxBatch = integerOption(where, 'maxBatch', options.maxBatch, 100, 1, 1000, 'ids');
+  const path = parsePath(where, options.path, '/download-urls', false);
+  const publicBaseUrl = parsePublicBaseUrl(where, options.publicBaseUrl);
+  checkBindingSigner(where, settings);
+  const uses = parseUseLimits(where, options, mode, settings);
+  const issuer: IssuerConfig<File> = {
+    mode, publicBaseUrl, allowedHosts: parseAllowedHosts(where, options.allowedHosts, publicBaseUrl),
+    downloadUrl: options.downloadUrl, stableUrls: parseStableUrls(where, options.stableUrls, settings),
+  };
+  const fallbackLifetime = settings.expiresIn ?? 3600;
+
+  const one = async (req: Request, parent: RequestContext, raw: unknown, find: (id: string) => Promise<unknown>, link: LinkRequest): Promise<IssuedUrlEntry> => {
+    const context: RequestContext = { ...parent, fileId: undefined, file: undefined };
+    try {
+      context.fileId = checkedFileId(raw);
+      const file = acceptRecord(settings, context, await find(context.fileId), settings.findFiles === undefined ? 'findFile' : 'findFiles');
+      const allowed: unknown = await settings.authorize!(req, file, context.principal);
+      if (allowed !== true) {
+        throw new DownloadError('ACCESS_DENIED', undefined, { cause: allowed === false ? undefined : new TypeError(`authorize returned ${describeValue(allowed)}; only true allows, anything else is 403`) });
+      }
+      const { body, event } = await issueLink(settings, issuer, req, context, downloadable(file), link);
+      report(settings, req, context, { type: 'issued', ...event });
+      return body;
+    } catch (thrown) {
+      const error = toDownloadError(thrown);
+      report(settings, req, context, { type: error.status >= 500 ? 'failed' : 'denied', error, status: error.status });
+      return failedEntry(context.fileId ?? (typeof raw === 'string' || typeof raw === 'number' ? String(raw) : null), error);
+    }
+  };
+
+  return downloadRouter(settings, (router) => router.post(path, downloadRoute(settings, async (req, res, context) => {
+    context.principal = await authenticate(req, settings);
+    if (options.fileIds === undefined) await ensureBody(req, res);
+    const raw = idList(await readIds(req), maxBatch);
+    const link = requestedLink(req, fallbackLifetime, settings.maxExpiresIn, uses);
+    await resolveTenant(req, settings, context, context.principal);
+    let find = (id: string): Promise<unknown> => Promise.resolve(settings.findFile(id, req));
+    if (settings.findFiles !== undefined) {
+      const wanted = [...new Set(raw.filter((id): id is string | number => typeof id === 'string' || typeof id === 'number').map(String))];
+      const lookup = recordsById(await settings.findFiles(wanted, req));
+      find = (id) => Promise.resolve(lookup(id));
+    }
+    const entries: IssuedUrlEntry[] = [];
+    // One at a time: a batch is many small awaits, and order is the answer's order.
+    for (const id of raw) entries.push(await one(req, context, id, find, link));
+    const shaped = options.formatResponse === undefined ? { download_urls: entries } : await options.formatResponse(entries, req);
+    sendBody(req, res, 200, JSON.stringify(shaped), { 'Cache-Control': 'no-store' });
+  })));
+}

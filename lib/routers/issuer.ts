@@ -1,0 +1,102 @@
+import type { Request } from 'express';
+import { downloadFilename } from '../http/disposition';
+import { requestOrigin } from '../http/origin';
+import type { Settings } from '../options/settings';
+import type { IssuedEvent, MaybePromise } from '../options/types';
+import type { Disposition, FileRecord } from '../types';
+import type { DownloadableFile } from './access';
+import type { RequestContext } from './context';
+import { wrongResult } from './hook-result';
+import { signLink, type StableUrlsOptions } from './link-signing';
+import { presignFile } from './presign';
+import type { LinkRequest } from './query-options';
+
+/** The default response body of `issueDownloadUrl` (and each entry of `issueDownloadUrls`). */
+export interface IssuedUrlBody {
+  /** Absolute URL: the signed route with `?token=…&expires=…`, or the storage's presigned URL. */
+  download_url: string;
+  /** The signed token; `null` in presigned mode, where the URL carries the store's own signature. */
+  token: string | null;
+  /** Unix seconds. */
+  expires: number;
+  expires_in: number;
+  /** ISO 8601. */
+  expires_at: string;
+  file_id: string;
+  filename: string | null;
+}
+
+/** How an issuing router makes its links: fixed at start-up. */
+export interface IssuerConfig<File extends FileRecord> {
+  mode: 'signed' | 'presigned';
+  publicBaseUrl: string | undefined;
+  allowedHosts: ReadonlySet<string> | undefined;
+  downloadUrl: ((req: Request, file: File) => MaybePromise<string>) | undefined;
+  stableUrls: StableUrlsOptions | undefined;
+}
+
+type IssuedDetails = Omit<IssuedEvent, 'type' | 'req' | 'fileId' | 'tenant' | 'principal' | 'file'>;
+
+async function subjectOf(settings: Settings, req: Request, principal: unknown): Promise<string | undefined> {
+  if (settings.subject === undefined) return undefined;
+  const subject: unknown = await settings.subject(principal, req);
+  if (subject === undefined) return undefined;
+  if (typeof subject !== 'string' || subject === '' || subject.length > 256) {
+    throw wrongResult('subject', subject, 'a string of 1 to 256 characters, or undefined');
+  }
+  return subject;
+}
+
+async function holderOf(settings: Settings, req: Request): Promise<string | undefined> {
+  if (settings.bindTo === undefined) return undefined;
+  const value: unknown = await settings.bindTo(req);
+  if (value !== undefined && (typeof value !== 'string' || value === '')) throw wrongResult('bindTo', value, 'a non-empty string, or undefined');
+  return value;
+}
+
+/**
+ * Issues one link for an authorized file: what `issueDownloadUrl` answers
+ * and what each entry of `issueDownloadUrls` holds.
+ */
+export async function issueLink<File extends FileRecord>(
+  settings: Settings, config: IssuerConfig<File>, req: Request, context: RequestContext, target: DownloadableFile, link: LinkRequest,
+): Promise<{ body: IssuedUrlBody; event: IssuedDetails }> {
+  const disposition: Disposition = link.disposition ?? (await settings.disposition(target.file, req));
+  let issued: { url: string; token: string | null; expires: number; expiresIn: number; event: IssuedDetails };
+  if (config.mode === 'signed') {
+    const base = config.downloadUrl === undefined
+      ? `${req.baseUrl}/${encodeURIComponent(context.fileId!)}/content`
+      : await config.downloadUrl(req, target.file as File);
+    if (typeof base !== 'string' || !(base.startsWith('/') || /^https?:\/\//i.test(base))) throw wrongResult('downloadUrl', base, "an absolute http(s) URL or a path starting with '/'");
+    const absolute = /^[a-z][a-z0-9+.-]*:/i.test(base);
+    const url = new URL(absolute ? base : `${config.publicBaseUrl ?? requestOrigin(req, config.allowedHosts)}${base}`);
+    const subject = await subjectOf(settings, req, context.principal);
+    // The token is bound to the path the signed route will see (the app's own
+    // path: before publicBaseUrl's prefix, which a proxy strips), unless a scope is set.
+    const signed = await signLink(settings, url, new URL(base, 'http://app.invalid').pathname, {
+      fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn: link.expiresIn,
+      subject, maxUses: link.maxUses, holder: await holderOf(settings, req),
+    }, config.stableUrls);
+    issued = {
+      url: signed.url, token: signed.token, expires: signed.expires,
+      // A stable link lives to its bucket's end: say how long it really has.
+      expiresIn: signed.expiresIn,
+      event: { mode: 'signed', expires: signed.expires, subject, jti: signed.jti, maxUses: link.maxUses },
+    };
+  } else {
+    const presigned = await presignFile(settings, target, disposition, link.expiresIn);
+    issued = { ...presigned, token: null, event: { mode: 'presigned', expires: presigned.expires, subject: undefined, jti: undefined, maxUses: undefined } };
+  }
+  return {
+    body: {
+      download_url: issued.url,
+      token: issued.token,
+      expires: issued.expires,
+      expires_in: issued.expiresIn,
+      expires_at: new Date(issued.expires * 1000).toISOString(),
+      file_id: context.fileId!,
+      filename: downloadFilename(target.file.filename, target.key) ?? null,
+    },
+    event: issued.event,
+  };
+}

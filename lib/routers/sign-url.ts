@@ -1,0 +1,68 @@
+import { parseSettings, type Settings } from '../options/settings';
+import type { SharedOptions } from '../options/types';
+import { integerOption } from '../options/validate';
+import type { Disposition, FileRecord } from '../types';
+import { checkedFileId } from './access';
+import { parsePublicBaseUrl } from './issue-download-url';
+import { parseStableUrls, signLink, type StableUrlsOptions } from './link-signing';
+
+/** What {@link Downloads.signUrl} needs: the file and where `serveSignedDownload` is mounted. */
+export interface SignUrlOptions {
+  fileId: string;
+  /** The public URL where `serveSignedDownload` is mounted, e.g. `https://app.example.com/orgs/acme/files`. */
+  baseUrl: string;
+  /** Must equal what the signed route's `tenant` hook will say (e.g. the `:orgId` in `baseUrl`). */
+  tenant?: string;
+  /** Bound into the token; without it the signed route's `disposition` option decides. */
+  disposition?: Disposition;
+  /** Seconds (default: `expiresIn` of the shared options, else 3600; at most `maxExpiresIn`). */
+  expiresIn?: number;
+  /** The `sub` claim: whom the link is for. */
+  subject?: string;
+  /** Downloads the link allows (needs the shared `useStore`). */
+  maxUses?: number;
+  /** Cache-stable: the same URL for the same input within a bucket. */
+  stableUrls?: StableUrlsOptions;
+}
+
+/** A link made outside a request. */
+export interface SignedUrl {
+  url: string;
+  token: string;
+  /** Unix seconds. */
+  expires: number;
+  jti: string;
+}
+
+const KEYS = ['fileId', 'baseUrl', 'tenant', 'disposition', 'expiresIn', 'subject', 'maxUses', 'stableUrls'];
+
+/**
+ * Makes `signUrl` for `createDownloads`: a signed link with no request in
+ * sight (an e-mail, a job, a server-rendered page), exactly as
+ * `issueDownloadUrl` would make it for the same file and options. It checks
+ * no access: the caller decides who gets the link.
+ */
+export function urlSigner<Principal, File extends FileRecord>(shared: SharedOptions<Principal, File>): (options: SignUrlOptions) => Promise<SignedUrl> {
+  let settings: Settings | undefined;
+  return async (options) => {
+    const where = 'signUrl';
+    settings ??= parseSettings(where, shared, [], { authorize: false, signer: true });
+    if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: pass { fileId, baseUrl }.`);
+    const unknown = Object.keys(options).filter((key) => !KEYS.includes(key));
+    if (unknown.length > 0) throw new TypeError(`${where}: unknown option ${unknown.map((key) => `\`${key}\``).join(', ')}; it takes ${KEYS.join(', ')}.`);
+    const fileId = checkedFileId(options.fileId);
+    const base = parsePublicBaseUrl(where, options.baseUrl);
+    if (base === undefined) throw new TypeError(`${where}: \`baseUrl\` is required: where serveSignedDownload is mounted, e.g. 'https://app.example.com/files'.`);
+    const { disposition, tenant } = options;
+    if (disposition !== undefined && disposition !== 'inline' && disposition !== 'attachment') throw new TypeError(`${where}: \`disposition\` must be 'inline' or 'attachment'.`);
+    if (tenant !== undefined && (typeof tenant !== 'string' || tenant === '')) throw new TypeError(`${where}: \`tenant\` must be a non-empty string.`);
+    const expiresIn = integerOption(where, 'expiresIn', options.expiresIn, settings.expiresIn ?? 3600, 1, settings.maxExpiresIn);
+    const maxUses = options.maxUses === undefined ? undefined : integerOption(where, 'maxUses', options.maxUses, 0, 1, 1_000_000, 'uses');
+    if (maxUses !== undefined && settings.useStore === undefined) throw new TypeError(`${where}: \`maxUses\` needs a \`useStore\` in createDownloads to count uses.`);
+    const url = new URL(`${base}/${encodeURIComponent(fileId)}/content`);
+    const signed = await signLink(settings, url, url.pathname, {
+      fileId, tenant, disposition: disposition as Disposition, expiresIn, subject: options.subject, maxUses,
+    }, parseStableUrls(where, options.stableUrls, settings));
+    return { url: signed.url, token: signed.token, expires: signed.expires, jti: signed.jti };
+  };
+}
