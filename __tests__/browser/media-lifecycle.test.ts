@@ -126,26 +126,27 @@ test('a single-use link plays and seeks as one use: every later range continues 
   expect(refusedOn(path).map((event) => event.type !== 'served' && 'error' in event && event.error.code)).toEqual(['LINK_USED_UP']);
 }, 90_000);
 
-test('a link that expires during playback keeps seeking within graceSeconds', async () => {
-  const { url, expires } = await issue('/once', 3);
+/** A 3-second link whose video is loaded, then left until a second after it expired. */
+async function expiredWhilePlaying(mount: string): Promise<{ page: Page; path: string }> {
+  const { url, expires } = await issue(mount, 3);
   const page = await freshPage();
   expect(await load(page, url)).toBe('loaded');
   await sleep(Math.max(0, expires * 1000 - Date.now()) + 1000);
+  return { page, path: new URL(url).pathname + new URL(url).search };
+}
+
+test('a link that expires during playback keeps seeking within graceSeconds', async () => {
+  const { page, path } = await expiredWhilePlaying('/once');
   expect(await seek(page, 12)).toBe('at 12');
   await sleep(500);
   expect(await seek(page, 4)).toBe('at 4');
-  const path = new URL(url).pathname + new URL(url).search;
   const late = servedOn(path).filter((event) => event.claims?.expired === true);
   expect(late.filter((event) => event.status === 206).length).toBeGreaterThanOrEqual(1);
   expect(refusedOn(path)).toEqual([]);
 }, 90_000);
 
 test('without graceSeconds the same seek after expiry fails: the link is refused', async () => {
-  const { url, expires } = await issue('/plain', 3);
-  const page = await freshPage();
-  expect(await load(page, url)).toBe('loaded');
-  await sleep(Math.max(0, expires * 1000 - Date.now()) + 1000);
+  const { page, path } = await expiredWhilePlaying('/plain');
   expect(await seek(page, 12)).not.toBe('at 12');
-  const path = new URL(url).pathname + new URL(url).search;
   expect(refusedOn(path).map((event) => event.type !== 'served' && 'error' in event && event.error.code)).toContain('TOKEN_INVALID');
 }, 90_000);
