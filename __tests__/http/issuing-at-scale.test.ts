@@ -2,7 +2,7 @@
 import express from 'express';
 import request from 'supertest';
 import {
-  createDownloads, createSigner, memoryStorage, memoryUseStore, type DownloadEvent, type FileRecord, type IssuedUrlBody,
+  createDownloads, createSigner, issueDownloadUrl, memoryStorage, memoryUseStore, type DownloadEvent, type FileRecord, type IssuedUrlBody,
 } from '../../lib';
 import { SECRET } from '../helpers/app';
 
@@ -90,6 +90,11 @@ describe('issueDownloadUrls: many files in one request', () => {
       expect(lookups).toEqual([]);
     }
     expect(asked).toEqual([['a', 'missing', 'b'], ['a', 'missing', 'b']]);
+  });
+
+  test('findFiles given to a router that looks up one file is a start-up error', () => {
+    expect(() => issueDownloadUrl({ storage, signer, findFile: find, authorize: () => true, findFiles: () => [] })).toThrow(/`findFiles` is not used here \(only issueDownloadUrls looks up many files at once\)/);
+    expect(() => createDownloads({ storage, signer, findFile: find, authorize: () => true, findFiles: () => [] }).issueDownloadUrl()).not.toThrow();
   });
 
   test('bad input is 422 for the request; too many ids is 422 with the limit', async () => {

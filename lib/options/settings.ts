@@ -49,6 +49,7 @@ const WHY_UNUSED: Partial<Record<keyof SharedOptions, string>> = {
   isRevoked: 'links are checked against it on the signed route (serveSignedDownload)',
   useStore: 'uses are counted for signed links (issueDownloadUrl and serveSignedDownload)',
   bindTo: 'links are bound when issued and checked on the signed route',
+  findFiles: 'only issueDownloadUrls looks up many files at once',
 };
 
 function rejectUnused(where: string, options: SharedOptions, unused: readonly (keyof SharedOptions)[] | undefined): void {
@@ -61,7 +62,7 @@ function rejectUnused(where: string, options: SharedOptions, unused: readonly (k
 }
 
 /** Options that concern signed links only: a mistake on the authenticated and redirect routers. */
-export const LINK_ONLY: readonly (keyof SharedOptions)[] = ['linksValidAfter', 'isRevoked', 'useStore', 'bindTo'];
+export const LINK_ONLY: readonly (keyof SharedOptions)[] = ['linksValidAfter', 'isRevoked', 'useStore', 'bindTo', 'findFiles'];
 
 const defaultFileId = (req: Request): unknown => req.params.fileId;
 

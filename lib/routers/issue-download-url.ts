@@ -122,7 +122,7 @@ export function issueDownloadUrl<Principal = unknown, File extends FileRecord = 
     where,
     method === 'POST' && options.fileId === undefined ? { ...options, fileId: bodyFileId } : options,
     ROUTER_KEYS,
-    { authorize: true, signer: mode === 'signed' },
+    { authorize: true, signer: mode === 'signed', unused: ['findFiles'] },
   );
   if (mode === 'presigned' && typeof settings.storage.presign !== 'function') {
     throw new TypeError(`${where}: mode 'presigned' needs a storage with presign(), such as s3Storage().`);

@@ -71,7 +71,7 @@ function requestPath(req: Request): string {
  */
 export function serveSignedDownload<Principal = unknown, File extends FileRecord = FileRecord>(options: ServeSignedDownloadOptions<Principal, File>): Router {
   const where = 'serveSignedDownload';
-  const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload', 'graceSeconds', 'sharedCache'], { authorize: false, signer: true, unused: ['authorize', 'authenticate', 'subject'] });
+  const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload', 'graceSeconds', 'sharedCache'], { authorize: false, signer: true, unused: ['authorize', 'authenticate', 'subject', 'findFiles'] });
   const signer = settings.signer!;
   checkBindingSigner(where, settings);
   if (options.sharedCache !== undefined && typeof options.sharedCache !== 'boolean') throw new TypeError(`${where}: \`sharedCache\` must be true or false.`);
