@@ -174,6 +174,18 @@ describe('stableUrls: the same URL within a bucket', () => {
     expect(pathOf(attachment.download_url)).not.toBe(pathOf(first.download_url));
   });
 
+  test('when rounding up would pass maxExpiresIn, the link is exactly as long as asked, and not stable', async () => {
+    const { app } = host({ maxExpiresIn: 700 }, { stableUrls: { bucketSeconds: 300 } });
+    const issue = async () => (await request(app).get('/orgs/acme/files/a/download-url?expires_in=600').set('X-User', 'u1')).body as IssuedUrlBody;
+    const first = await issue();
+    clock += 1000;
+    const second = await issue();
+    // 1_800_000_123 + 600 rounds up to 1_800_000_900: 777 s, past the 700 s allowed.
+    expect(first.expires).toBe(Math.floor(1_800_000_123_000 / 1000) + 600);
+    expect(first.expires_in).toBe(600);
+    expect(pathOf(second.download_url)).not.toBe(pathOf(first.download_url));
+  });
+
   test('a stable jti is derived from what the token binds, so revoking it by jti works', async () => {
     const revoked = new Set<string>();
     const { app, events } = host({ isRevoked: ({ jti }) => jti !== undefined && revoked.has(jti) }, { stableUrls: { bucketSeconds: 300 } });
