@@ -141,6 +141,16 @@ describe('revocation', () => {
     expect(denied?.type === 'denied' && String(denied.error.cause)).toMatch(/isRevoked returned "no"; only false lets a link through/);
   });
 
+  test('a revoked link to a locked file is the same 401: it tells nothing of the file (third attack round)', async () => {
+    const { app } = host({ isRevoked: () => true });
+    const link = await issue(app);
+    record.locked = true;
+    await expectSameAsForged(app, link, await get(app, link));
+    record.locked = false;
+    delete record.key;
+    await expectSameAsForged(app, link, await get(app, link));
+  });
+
   test('a deny-list that throws is a 500, not a download', async () => {
     const { app } = host({ isRevoked: () => { throw new Error('deny-list down'); } });
     const res = await request(app).get(await issue(app));

@@ -87,6 +87,33 @@ describe('inspect: why is my link 401?', () => {
     expect(edited.out).toContain(`the URL's expires=${expires + 60} is not the token's exp ${expires}`);
   });
 
+  test('the URL is read as the signed route reads it: one token, one expires', async () => {
+    const { url, expires } = await link();
+    for (const variant of [url.replace(/&expires=\d+/, ''), `${url}&expires=${expires}`, `${url}&token=x`, url.replace(`expires=${expires}`, `expires=0${expires}`)]) {
+      const { code, out } = run('inspect', variant, '--secret', SECRET);
+      expect(code).toBe(1);
+      expect(out).toContain('the URL needs exactly one token and one expires parameter');
+    }
+  });
+
+  test('a link just past expiry is still accepted within the clock tolerance, as the route accepts it', async () => {
+    const { url, expires } = await link();
+    const within = run('inspect', url, '--secret', SECRET, '--now', String(expires + 3));
+    expect(within.code).toBe(0);
+    expect(within.out).toContain('(expired 3s ago, still within the 5 s clock tolerance)');
+    expect(run('inspect', url, '--secret', SECRET, '--now', String(expires + 3), '--clock-tolerance', '0').code).toBe(1);
+  });
+
+  test('absurd times are reported, not a crash', () => {
+    const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const token = `${segment({ alg: 'HS256', typ: 'esd-download+jwt' })}.${segment({ fid: 'x', iat: -1e20, exp: 1e300 })}.c2ln`;
+    const { code, out, err } = run('inspect', token);
+    expect(code).toBe(1);
+    expect(err).toBe('');
+    expect(out).toContain('(not a valid time)');
+    expect(out).toContain('it has no valid exp claim');
+  });
+
   test('without a key it decodes and says the signature is unchecked; garbage is not a token', async () => {
     const { url } = await link();
     const plain = run('inspect', url);
@@ -106,6 +133,8 @@ describe('createSigner({ jwks })', () => {
     expect(() => createSigner({ jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AA', d: 'AA', kid: 'k' }] } })).toThrow(/secret key material/);
     expect(() => createSigner({ jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AA' }] } })).toThrow(/needs a `kid`/);
     expect(() => createSigner({ jwks: { keys: [{ kty: 'RSA', n: 'AA', e: 'AQAB', kid: 'r' }] } })).toThrow(/must be an Ed25519 \(EdDSA\) or P-256 \(ES256\) public key/);
+    expect(() => createSigner({ jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AA', kid: 'k', use: 'enc' }] } })).toThrow(/is not for verifying signatures/);
+    expect(() => createSigner({ jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AA', kid: 'k', key_ops: ['encrypt'] }] } })).toThrow(/is not for verifying signatures/);
     expect(() => createSigner({ secret: SECRET, jwks: { keys: [] } })).toThrow(/either `secret` or `keys` \/ `jwks`/);
     expect(new DownloadError('TOKEN_INVALID').status).toBe(401);
   });

@@ -196,3 +196,27 @@ describe('the verified-token cache', () => {
     expect(() => createSigner({ secret: SECRET, cache: -1 })).toThrow(/cache must be a non-negative integer/);
   });
 });
+
+describe('ES256 tokens have one spelling', () => {
+  // ECDSA accepts (r, s) and (r, n - s): a holder could mint a twin URL that a
+  // deny-list keyed on the token text would miss (third attack round).
+  const ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+  const scalar = (bytes: Buffer) => BigInt(`0x${bytes.toString('hex')}`);
+
+  test('signatures are issued with the low s, and the high-s twin is refused', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const signer = createSigner({ keys: [{ kid: 'e1', alg: 'ES256', privateKey, publicKey }] });
+    for (let i = 0; i < 20; i++) {
+      const { token } = await signer.sign({ fileId: `f${i}`, expiresIn: 60 });
+      const dot = token.lastIndexOf('.');
+      const signature = Buffer.from(token.slice(dot + 1), 'base64url');
+      const s = scalar(signature.subarray(32));
+      expect(s <= ORDER >> 1n).toBe(true);
+      await expect(signer.verify(token, { fileId: `f${i}` })).resolves.toMatchObject({ fileId: `f${i}` });
+      const high = Buffer.from((ORDER - s).toString(16).padStart(64, '0'), 'hex');
+      const twin = `${token.slice(0, dot + 1)}${Buffer.concat([signature.subarray(0, 32), high]).toString('base64url')}`;
+      await expect(signer.verify(twin, { fileId: `f${i}` })).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    }
+  });
+});

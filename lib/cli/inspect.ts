@@ -1,18 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { isDownloadError } from '../errors';
 import { decodeSegment } from '../tokens/compact';
+import { linkParameters } from '../routers/link-parameters';
 import { createSigner, type SignerOptions } from '../tokens/signer';
 import { UsageError } from './keygen';
 
-/** What `inspect` was given: a whole URL, or a bare token. */
-function parseInput(input: string): { token: string; expires: string | undefined; path: string | undefined } {
+/** What `inspect` was given: a whole URL (its query read exactly as the signed route reads it), or a bare token. */
+function parseInput(input: string): { token: string; expires: number | undefined; path: string | undefined; queryProblem: string | undefined } {
   if (/^https?:\/\//i.test(input)) {
     const url = new URL(input);
-    const token = url.searchParams.get('token');
-    if (token === null) throw new UsageError('the URL has no token parameter');
-    return { token, expires: url.searchParams.get('expires') ?? undefined, path: url.pathname };
+    try {
+      const { token, expires } = linkParameters(url.searchParams);
+      return { token, expires, path: url.pathname, queryProblem: undefined };
+    } catch {
+      const tokens = url.searchParams.getAll('token');
+      if (tokens.length === 0) throw new UsageError('the URL has no token parameter');
+      return { token: tokens[0]!, expires: undefined, path: url.pathname, queryProblem: 'the URL needs exactly one token and one expires parameter (digits, no leading zero)' };
+    }
   }
-  return { token: input.trim(), expires: undefined, path: undefined };
+  return { token: input.trim(), expires: undefined, path: undefined, queryProblem: undefined };
+}
+
+/** A claim's time as ISO 8601, or what is wrong with it. */
+function timeOf(seconds: number): string {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? `${seconds} (not a valid time)` : date.toISOString();
 }
 
 function duration(seconds: number): string {
@@ -41,6 +53,8 @@ export interface InspectOptions {
   jwks?: string | undefined;
   /** Unix seconds (default: now). */
   now?: number | undefined;
+  /** Seconds of skew the signed route allows (default 5, createSigner's default). */
+  clockTolerance?: number | undefined;
 }
 
 /**
@@ -49,7 +63,7 @@ export interface InspectOptions {
  * "why is my link 401?". `ok` is false when a check fails.
  */
 export async function inspect(input: string, options: InspectOptions): Promise<{ report: string; ok: boolean }> {
-  const { token, expires, path } = parseInput(input);
+  const { token, expires, path, queryProblem } = parseInput(input);
   const [headerPart = '', payloadPart = ''] = token.split('.');
   const header = decodeSegment(headerPart);
   const claims = decodeSegment(payloadPart);
@@ -57,25 +71,27 @@ export async function inspect(input: string, options: InspectOptions): Promise<{
     return { report: 'not a download token: expected three base64url segments of JSON (header.payload.signature)\n', ok: false };
   }
   const now = options.now ?? Math.floor(Date.now() / 1000);
+  const tolerance = options.clockTolerance ?? 5;
   const lines = [`header: ${JSON.stringify(header)}`, `claims: ${JSON.stringify(claims)}`];
-  const problems: string[] = [];
-  const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
-  if (typeof claims.iat === 'number') lines.push(`issued:  ${new Date(claims.iat * 1000).toISOString()}`);
-  if (exp === undefined) problems.push('it has no exp claim');
-  else if (exp > now) lines.push(`expires: ${new Date(exp * 1000).toISOString()} (in ${duration(exp - now)})`);
+  const problems: string[] = queryProblem === undefined ? [] : [queryProblem];
+  const exp = typeof claims.exp === 'number' && Number.isSafeInteger(claims.exp) ? claims.exp : undefined;
+  if (typeof claims.iat === 'number') lines.push(`issued:  ${timeOf(claims.iat)}`);
+  if (exp === undefined) problems.push('it has no valid exp claim');
+  else if (exp > now) lines.push(`expires: ${timeOf(exp)} (in ${duration(exp - now)})`);
+  else if (now - tolerance < exp) lines.push(`expires: ${timeOf(exp)} (expired ${duration(now - exp)} ago, still within the ${tolerance} s clock tolerance)`);
   else {
-    lines.push(`expires: ${new Date(exp * 1000).toISOString()} (expired ${duration(now - exp)} ago)`);
+    lines.push(`expires: ${timeOf(exp)} (expired ${duration(now - exp)} ago)`);
     problems.push(`it expired ${duration(now - exp)} ago`);
   }
   if (header.typ !== 'esd-download+jwt') problems.push(`its typ is ${JSON.stringify(header.typ)}, not "esd-download+jwt": not a download token`);
-  if (expires !== undefined && exp !== undefined && expires !== String(exp)) problems.push(`the URL's expires=${expires} is not the token's exp ${exp}`);
+  if (expires !== undefined && exp !== undefined && expires !== exp) problems.push(`the URL's expires=${expires} is not the token's exp ${exp}`);
   if (path !== undefined && typeof claims.scp === 'string' && claims.scp.startsWith('/') && claims.scp !== path) {
     lines.push(`note: the token is bound to the path ${claims.scp}; this URL's path is ${path} (fine only if a proxy maps one to the other)`);
   }
   if (options.secret !== undefined || options.jwks !== undefined) {
     const keys: SignerOptions = options.secret !== undefined ? { secret: options.secret } : { jwks: readJwks(options.jwks!) };
     // The real verification, with the clock at `now` and no skew allowed, so the verdict is exact.
-    const signer = createSigner({ ...keys, clockTolerance: 0, now: () => now * 1000, cache: 0 });
+    const signer = createSigner({ ...keys, clockTolerance: tolerance, now: () => now * 1000, cache: 0 });
     try {
       await signer.verifySignature(token);
       lines.push('signature: valid for the given key');

@@ -8,7 +8,7 @@ const USAGE = `usage:
   express-signed-downloads keygen --alg HS256|EdDSA|ES256 [--kid K]
       HS256: a secret for an environment variable (DOWNLOAD_SECRET=…)
       EdDSA, ES256: a key pair as JWKs, and the public JWK Set for createSigner({ jwks })
-  express-signed-downloads inspect <url-or-token> [--secret S | --jwks FILE-OR-JSON] [--now UNIX-SECONDS]
+  express-signed-downloads inspect <url-or-token> [--secret S | --jwks FILE-OR-JSON] [--now UNIX-SECONDS] [--clock-tolerance 5]
       the token's header and claims, when it expires, and with a key whether the
       signed route accepts it and which check fails (exit code 1 when refused)`;
 
@@ -18,6 +18,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       alg: { type: 'string' }, kid: { type: 'string' }, secret: { type: 'string' }, jwks: { type: 'string' }, now: { type: 'string' },
+      'clock-tolerance': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -36,7 +37,9 @@ async function main(argv: string[]): Promise<number> {
     if (values.secret !== undefined && values.jwks !== undefined) throw new UsageError('pass --secret or --jwks, not both');
     const now = values.now === undefined ? undefined : Number(values.now);
     if (now !== undefined && !Number.isInteger(now)) throw new UsageError('--now is Unix seconds');
-    const { report, ok } = await inspect(rest[0]!, { secret: values.secret, jwks: values.jwks, now });
+    const clockTolerance = values['clock-tolerance'] === undefined ? undefined : Number(values['clock-tolerance']);
+    if (clockTolerance !== undefined && !(Number.isInteger(clockTolerance) && clockTolerance >= 0 && clockTolerance <= 300)) throw new UsageError('--clock-tolerance is 0 to 300 seconds');
+    const { report, ok } = await inspect(rest[0]!, { secret: values.secret, jwks: values.jwks, now, clockTolerance });
     process.stdout.write(report);
     return ok ? 0 : 1;
   }

@@ -1,7 +1,6 @@
 import type { Router } from 'express';
 import type { Request } from 'express';
-import { DownloadError } from '../errors';
-import { queryOf, single } from '../http/query';
+import { queryOf } from '../http/query';
 import { parseOffload, type OffloadOptions } from '../http/offload';
 import type { JsonFileBody } from '../http/serve-file';
 import { parsePath, parseSettings } from '../options/settings';
@@ -12,6 +11,7 @@ import type { FileRecord } from '../types';
 import { downloadable, identify, lookUp } from './access';
 import { downloadRoute, downloadRouter } from './context';
 import { checkBindingSigner, checkHolder, checkRevocation, linkGate } from './link-checks';
+import { linkParameters } from './link-parameters';
 import { serveRecord, type ServeMode } from './serve-record';
 
 /** Options of {@link serveSignedDownload}; `signer` is required. */
@@ -43,20 +43,6 @@ export interface ServeSignedDownloadOptions<Principal = unknown, File extends Fi
 /** The longest `graceSeconds`: a grace period is for finishing a playback, not for sharing a link. */
 export const MAX_GRACE_SECONDS = 3600;
 
-// No leading zeros, sign or spaces: `expires=0123` must not be a second spelling of `expires=123`.
-const EXPIRES_PATTERN = /^[1-9][0-9]{0,11}$/;
-
-/** Missing, empty, repeated or malformed parameters get the same answer as a forged token: no oracle. */
-function tokenParameters(req: Request): { token: string; expires: number } {
-  const query = queryOf(req);
-  const token = single(query, 'token');
-  const expires = single(query, 'expires');
-  if (typeof token !== 'string' || token === '' || typeof expires !== 'string' || !EXPIRES_PATTERN.test(expires)) {
-    throw new DownloadError('TOKEN_INVALID', undefined, { cause: new Error('missing or malformed token / expires') });
-  }
-  return { token, expires: Number(expires) };
-}
-
 /** The path the client asked for, as the app sees it: what a token is bound to by default. */
 function requestPath(req: Request): string {
   const mark = req.originalUrl.indexOf('?');
@@ -81,15 +67,17 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
   return downloadRouter(settings, (router) => router.get(
     path,
     downloadRoute(settings, async (req, res, context) => {
-      const { token, expires } = tokenParameters(req);
+      const { token, expires } = linkParameters(queryOf(req));
       // The token first: nothing of the host's (fileId, tenant, findFile) runs for a forged one.
       const claims = await signer.verifySignature(token, { graceSeconds });
       context.claims = claims;
       await identify(req, settings, context, undefined);
       matchClaims(claims, { fileId: context.fileId!, tenant: context.tenant, expires, scope: settings.scope ?? requestPath(req) });
       await checkHolder(req, settings, claims);
-      const target = downloadable(await lookUp(req, settings, context));
-      await checkRevocation(req, settings, claims, target.file);
+      const file = await lookUp(req, settings, context);
+      // A revoked link learns nothing of the file (locked, no content): the same 401 as a forgery.
+      await checkRevocation(req, settings, claims, file);
+      const target = downloadable(file);
       // In a grace period the answer must not be cached as if the link were still valid.
       const remaining = claims.expired === true ? 0 : Math.max(0, claims.expires - Math.floor(Date.now() / 1000));
       // A counted, bound or late link must reach this app on every use: never a shared cache.

@@ -141,6 +141,31 @@ async function importAsWebCrypto(key: KeyObject, alg: 'EdDSA' | 'ES256'): Promis
   return (await importJWK(key.export({ format: 'jwk' }) as JWK, alg)) as CryptoKey;
 }
 
+// ECDSA accepts (r, s) and (r, n − s) alike: two spellings of one token. We
+// sign with the low s and refuse the high one, as Bitcoin's BIP 62 does, so a
+// holder cannot make a twin URL (issue 11, third attack round).
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const P256_HALF = P256_ORDER >> 1n;
+
+function scalarOf(bytes: Uint8Array): bigint {
+  return BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+}
+
+/** The compact JWS with its ES256 signature in low-s form. */
+function lowS(token: string): string {
+  const dot = token.lastIndexOf('.');
+  const signature = Buffer.from(token.slice(dot + 1), 'base64url');
+  const s = scalarOf(signature.subarray(32));
+  if (signature.length !== 64 || s <= P256_HALF) return token;
+  const low = Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex');
+  return `${token.slice(0, dot + 1)}${Buffer.concat([signature.subarray(0, 32), low]).toString('base64url')}`;
+}
+
+function hasHighS(token: string): boolean {
+  const signature = Buffer.from(token.slice(token.lastIndexOf('.') + 1), 'base64url');
+  return signature.length !== 64 || scalarOf(signature.subarray(32)) > P256_HALF;
+}
+
 /** Validates an EdDSA / ES256 entry synchronously (bad PEM, wrong curve, private key in `publicKey`). Signatures are jose's. */
 export function resolveAsymmetricKey(config: AsymmetricKeyConfig): ResolvedKey {
   const where = `createSigner: key "${config.kid}"`;
@@ -177,9 +202,11 @@ export function resolveAsymmetricKey(config: AsymmetricKeyConfig): ResolvedKey {
     canSign: signer !== undefined,
     keyedHash: signer === undefined ? undefined : keyedHasher(signer.export({ format: 'der', type: 'pkcs8' })),
     async sign(header, payload) {
-      return new CompactSign(Buffer.from(payload, 'base64url')).setProtectedHeader(header as { alg: string }).sign(await signingKey());
+      const token = await new CompactSign(Buffer.from(payload, 'base64url')).setProtectedHeader(header as { alg: string }).sign(await signingKey());
+      return config.alg === 'ES256' ? lowS(token) : token;
     },
     async verify(token) {
+      if (config.alg === 'ES256' && hasHighS(token)) return false;
       try {
         await compactVerify(token, await verifyingKey(), { algorithms: [config.alg] });
         return true;

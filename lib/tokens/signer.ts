@@ -93,6 +93,10 @@ function keysOfJwks(jwks: unknown): KeyConfig[] {
     const where = `createSigner: jwks.keys[${index}]`;
     if (typeof jwk !== 'object' || jwk === null) throw new TypeError(`${where} is not a JWK object.`);
     if ('d' in jwk || 'k' in jwk) throw new TypeError(`${where} holds secret key material; a JWK Set for verification carries public keys only.`);
+    const ops = (jwk as { key_ops?: unknown }).key_ops;
+    if ((jwk.use !== undefined && jwk.use !== 'sig') || (ops !== undefined && !(Array.isArray(ops) && ops.includes('verify')))) {
+      throw new TypeError(`${where} (kid "${String(jwk.kid)}") is not for verifying signatures (use ${JSON.stringify(jwk.use)}, key_ops ${JSON.stringify(ops)}).`);
+    }
     if (typeof jwk.kid !== 'string' || jwk.kid === '') throw new TypeError(`${where} needs a \`kid\`: tokens name their key by it.`);
     const alg = jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? 'EdDSA' : jwk.kty === 'EC' && jwk.crv === 'P-256' ? 'ES256' : undefined;
     if (alg === undefined || (jwk.alg !== undefined && jwk.alg !== alg)) {
