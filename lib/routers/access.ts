@@ -110,10 +110,15 @@ export async function authorizedFile<Input = undefined>(
   const input = (await readInput?.()) as Input;
   await identify(req, settings, context, principal);
   const file = await lookUp(req, settings, context);
+  await checkAuthorized(req, settings, file, principal);
+  return { ...downloadable(file), input };
+}
+
+/** Runs `authorize`: only a literal `true` allows; anything else is 403, with a cause when it was not `false`. */
+export async function checkAuthorized(req: Request, settings: Settings, file: FileRecord, principal: unknown): Promise<void> {
   const allowed: unknown = await settings.authorize!(req, file, principal);
   if (allowed !== true) {
     const cause = allowed === false ? undefined : new TypeError(`authorize returned ${describeValue(allowed)}; only true allows, anything else is 403`);
     throw new DownloadError('ACCESS_DENIED', undefined, { cause });
   }
-  return { ...downloadable(file), input };
 }

@@ -5,9 +5,9 @@ import { parsePath, parseSettings, type Settings } from '../options/settings';
 import type { MaybePromise } from '../options/types';
 import { integerOption } from '../options/validate';
 import type { FileRecord } from '../types';
-import { acceptRecord, authenticate, checkedFileId, downloadable, resolveTenant } from './access';
+import { acceptRecord, authenticate, checkAuthorized, checkedFileId, downloadable, resolveTenant } from './access';
 import { downloadRoute, downloadRouter, report, type RequestContext } from './context';
-import { describeValue, wrongResult } from './hook-result';
+import { wrongResult } from './hook-result';
 import { ensureBody, parseAllowedHosts, parsePublicBaseUrl, parseUseLimits, type IssueDownloadUrlOptions } from './issue-download-url';
 import { issueLink, type IssuedUrlBody, type IssuerConfig } from './issuer';
 import { checkBindingSigner } from './link-checks';
@@ -100,10 +100,7 @@ export function issueDownloadUrls<Principal = unknown, File extends FileRecord =
     try {
       context.fileId = checkedFileId(raw);
       const file = acceptRecord(settings, context, await find(context.fileId), settings.findFiles === undefined ? 'findFile' : 'findFiles');
-      const allowed: unknown = await settings.authorize!(req, file, context.principal);
-      if (allowed !== true) {
-        throw new DownloadError('ACCESS_DENIED', undefined, { cause: allowed === false ? undefined : new TypeError(`authorize returned ${describeValue(allowed)}; only true allows, anything else is 403`) });
-      }
+      await checkAuthorized(req, settings, file, context.principal);
       const { body, event } = await issueLink(settings, issuer, req, context, downloadable(file), link);
       report(settings, req, context, { type: 'issued', ...event });
       return body;
