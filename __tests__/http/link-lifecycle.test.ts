@@ -196,6 +196,10 @@ describe('N-use links', () => {
     expect(unsatisfiable.headers['content-range']).toBe('bytes */1000');
     expect((await get(app, link)).status).toBe(200);
     expect((await get(app, link)).status).toBe(410);
+    // HEAD uses nothing but answers like the GET it stands for.
+    const usedUp = await request(app).head(link);
+    expect(usedUp.status).toBe(410);
+    expect(usedUp.headers.etag).toBeUndefined();
   });
 
   test('a Range continuing the transfer (If-Range matches) uses nothing; a fresh Range or a stale If-Range is a new download', async () => {
@@ -420,10 +424,12 @@ describe('bindTo: holder binding', () => {
     await expectSameAsForged(app, link, await get(app, link));
   });
 
-  test('a request without a value when issuing gets an unbound link', async () => {
-    const { app } = host({ bindTo });
+  test('a request without a value when issuing gets an unbound link, and the issued event says so', async () => {
+    const { app, events } = host({ bindTo });
     const link = await issue(app);
     expect((await get(app, link, { Cookie: 'sid=anyone' })).status).toBe(200);
+    await issue(app, '', { Cookie: 'sid=session-A' });
+    expect(events.filter((event) => event.type === 'issued').map((event) => event.type === 'issued' && event.bound)).toEqual([false, true]);
   });
 
   test('a bound link served where bindTo is not configured is refused (fail closed)', async () => {

@@ -58,7 +58,35 @@ describe('inspect: why is my link 401?', () => {
     expect(out).toContain('"ten":"acme"');
     expect(out).toMatch(new RegExp(`expires: ${new Date(expires * 1000).toISOString().replace(/[.]/g, '\\.')} \\(in (10m|9m \\d+s)\\)`));
     expect(out).toContain('signature: valid for the given key');
-    expect(out).toContain('verdict: the signed route accepts it');
+    expect(out).toContain('verdict: signature, expiry and URL check out. The route also checks what a token cannot show: the file id and tenant it is redeemed for; revocation (linksValidAfter, isRevoked).');
+  });
+
+  test('it says what it cannot see (use counts, the holder), and refuses a URL whose path the token is not bound to', async () => {
+    const signer = createSigner({ secret: SECRET });
+    const { token, expires } = await signer.sign({ fileId: '42', scope: '/files/42/content', expiresIn: 600, maxUses: 1, holder: 'session-a' });
+    const url = `https://app.example.com/files/42/content?token=${token}&expires=${expires}`;
+    const counted = run('inspect', url, '--secret', SECRET);
+    expect(counted.code).toBe(0);
+    expect(counted.out).toContain('its use count (maxUses 1: a used-up link is 410)');
+    expect(counted.out).toContain('the holder: the request must carry the bindTo value (session) it was issued to');
+    const proxied = run('inspect', url.replace('/files/', '/api/files/'), '--secret', SECRET);
+    expect(proxied.code).toBe(0);
+    expect(proxied.out).toContain('(fine when a proxy strips the prefix)');
+    const moved = run('inspect', url.replace('/files/42/', '/files/43/'), '--secret', SECRET);
+    expect(moved.code).toBe(1);
+    expect(moved.out).toContain("it is bound to the path /files/42/content, and this URL's path is /files/43/content");
+  });
+
+  test("--jwks takes keygen's whole output too; an unusable key set is a usage error (exit 2)", async () => {
+    const generated = run('keygen', '--alg', 'EdDSA', '--kid', 'k9');
+    const file = join(dir, 'keygen.json');
+    writeFileSync(file, generated.out);
+    const keys = JSON.parse(generated.out) as { privateKey: never; publicKey: never };
+    const { url } = await link(createSigner({ keys: [{ kid: 'k9', alg: 'EdDSA', privateKey: keys.privateKey, publicKey: keys.publicKey }] }));
+    expect(run('inspect', url, '--jwks', file).code).toBe(0);
+    const bad = run('inspect', url, '--jwks', '{"keys":[]}');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('`jwks` must be a JWK Set');
   });
 
   test('an expired link says since when (exit 1)', async () => {

@@ -38,14 +38,23 @@ function duration(seconds: number): string {
   return parts.join(' ');
 }
 
-/** `--jwks` is a file path or the JSON itself. */
+/** `--jwks` is a file path or the JSON itself: a JWK Set, or what `keygen` printed (its `jwks`). */
 function readJwks(value: string): { keys: [] } {
-  const text = value.trim().startsWith('{') ? value : readFileSync(value, 'utf8');
+  let parsed: { keys?: []; jwks?: { keys: [] } };
   try {
-    return JSON.parse(text) as { keys: [] };
+    parsed = JSON.parse(value.trim().startsWith('{') ? value : readFileSync(value, 'utf8')) as typeof parsed;
   } catch (error) {
     throw new UsageError(`--jwks is neither a JWK Set nor a file holding one: ${(error as Error).message}`);
   }
+  return (parsed.jwks ?? parsed) as { keys: [] };
+}
+
+/** What the signed route checks that a token alone cannot show: said, so "accepts" is never read as more than it is. */
+function unseen(claims: Record<string, unknown>): string[] {
+  const more = ['the file id and tenant it is redeemed for', 'revocation (linksValidAfter, isRevoked)'];
+  if (claims.mu !== undefined) more.push(`its use count (maxUses ${String(claims.mu)}: a used-up link is 410)`);
+  if (claims.hb !== undefined) more.push('the holder: the request must carry the bindTo value (session) it was issued to');
+  return more;
 }
 
 export interface InspectOptions {
@@ -86,12 +95,19 @@ export async function inspect(input: string, options: InspectOptions): Promise<{
   if (header.typ !== 'esd-download+jwt') problems.push(`its typ is ${JSON.stringify(header.typ)}, not "esd-download+jwt": not a download token`);
   if (expires !== undefined && exp !== undefined && expires !== exp) problems.push(`the URL's expires=${expires} is not the token's exp ${exp}`);
   if (path !== undefined && typeof claims.scp === 'string' && claims.scp.startsWith('/') && claims.scp !== path) {
-    lines.push(`note: the token is bound to the path ${claims.scp}; this URL's path is ${path} (fine only if a proxy maps one to the other)`);
+    // A proxy may strip a prefix (publicBaseUrl's path); nothing maps a path to another file.
+    if (path.endsWith(claims.scp)) lines.push(`note: the token is bound to the path ${claims.scp}; this URL's path is ${path} (fine when a proxy strips the prefix)`);
+    else problems.push(`it is bound to the path ${claims.scp}, and this URL's path is ${path}`);
   }
   if (options.secret !== undefined || options.jwks !== undefined) {
     const keys: SignerOptions = options.secret !== undefined ? { secret: options.secret } : { jwks: readJwks(options.jwks!) };
     // The real verification, with the clock at `now` and no skew allowed, so the verdict is exact.
-    const signer = createSigner({ ...keys, clockTolerance: tolerance, now: () => now * 1000, cache: 0 });
+    let signer: ReturnType<typeof createSigner>;
+    try {
+      signer = createSigner({ ...keys, clockTolerance: tolerance, now: () => now * 1000, cache: 0 });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     try {
       await signer.verifySignature(token);
       lines.push('signature: valid for the given key');
@@ -103,6 +119,10 @@ export async function inspect(input: string, options: InspectOptions): Promise<{
   } else {
     lines.push('signature: not checked (pass --secret or --jwks)');
   }
-  lines.push(problems.length === 0 ? 'verdict: the signed route accepts it when the file id, tenant and path match' : `verdict: refused (401 TOKEN_INVALID): ${problems.join('; ')}`);
+  const checked = options.secret !== undefined || options.jwks !== undefined;
+  if (problems.length > 0) lines.push(`verdict: refused (401 TOKEN_INVALID): ${problems.join('; ')}`);
+  else {
+    lines.push(`verdict: ${checked ? 'signature, expiry and URL check out' : 'expiry and URL check out; the signature was not checked'}. The route also checks what a token cannot show: ${unseen(claims).join('; ')}.`);
+  }
   return { report: `${lines.join('\n')}\n`, ok: problems.length === 0 };
 }

@@ -39,10 +39,12 @@ export interface IssuedEvent<Principal = unknown, File extends FileRecord = File
   expires: number;
   /** The `sub` claim put in the token (from the `subject` option). */
   subject: string | undefined;
-  /** The token's unique id (`jti`), also in `served.claims.jti`: every use of one link can be traced. `undefined` in presigned mode. */
+  /** The token's unique id (`jti`), also in `served.claims.jti`: every use of one link can be traced. `undefined` in presigned mode (the store's URL has no jti). */
   jti: string | undefined;
   /** The use limit bound into the link (`maxUses`), if any. */
   maxUses: number | undefined;
+  /** The link is bound to its holder (`bindTo` gave a value); false when `bindTo` is set but gave none, so the link works for anyone. */
+  bound: boolean;
 }
 
 /** A file response ended: complete, or not (`aborted`: fewer bytes went out than were announced). */

@@ -71,21 +71,22 @@ export async function issueLink<File extends FileRecord>(
     const absolute = /^[a-z][a-z0-9+.-]*:/i.test(base);
     const url = new URL(absolute ? base : `${config.publicBaseUrl ?? requestOrigin(req, config.allowedHosts)}${base}`);
     const subject = await subjectOf(settings, req, context.principal);
+    const holder = await holderOf(settings, req);
     // The token is bound to the path the signed route will see (the app's own
     // path: before publicBaseUrl's prefix, which a proxy strips), unless a scope is set.
     const signed = await signLink(settings, url, new URL(base, 'http://app.invalid').pathname, {
       fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn: link.expiresIn,
-      subject, maxUses: link.maxUses, holder: await holderOf(settings, req),
+      subject, maxUses: link.maxUses, holder,
     }, config.stableUrls);
     issued = {
       url: signed.url, token: signed.token, expires: signed.expires,
       // A stable link lives to its bucket's end: say how long it really has.
       expiresIn: signed.expiresIn,
-      event: { mode: 'signed', expires: signed.expires, subject, jti: signed.jti, maxUses: link.maxUses },
+      event: { mode: 'signed', expires: signed.expires, subject, jti: signed.jti, maxUses: link.maxUses, bound: holder !== undefined },
     };
   } else {
     const presigned = await presignFile(settings, target, disposition, link.expiresIn);
-    issued = { ...presigned, token: null, event: { mode: 'presigned', expires: presigned.expires, subject: undefined, jti: undefined, maxUses: undefined } };
+    issued = { ...presigned, token: null, event: { mode: 'presigned', expires: presigned.expires, subject: undefined, jti: undefined, maxUses: undefined, bound: false } };
   }
   return {
     body: {

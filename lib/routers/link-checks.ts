@@ -64,15 +64,18 @@ export async function checkRevocation(req: Request, settings: Settings, claims: 
   }
 }
 
-async function countedBefore(store: UseStore, jti: string): Promise<boolean> {
-  if (store.uses === undefined) return false;
+async function usesOf(store: UseStore, jti: string): Promise<number> {
   let used: unknown;
   try {
-    used = await store.uses(jti);
+    used = await store.uses!(jti);
   } catch (error) {
     throw new DownloadError('USE_STORE_UNAVAILABLE', undefined, { cause: error });
   }
-  return typeof used === 'number' && used >= 1;
+  return typeof used === 'number' ? used : 0;
+}
+
+async function countedBefore(store: UseStore, jti: string): Promise<boolean> {
+  return store.uses !== undefined && (await usesOf(store, jti)) >= 1;
 }
 
 function checkedUse(value: unknown): { allowed: boolean; used: number } {
@@ -88,7 +91,7 @@ function checkedUse(value: unknown): { allowed: boolean; used: number } {
  * (within `graceSeconds`) or with a use limit; `undefined` when neither
  * applies, so an ordinary link costs nothing here.
  */
-export function linkGate(settings: Settings, context: RequestContext, claims: DownloadClaims, graceSeconds: number): ((admission: Admission) => Promise<void>) | undefined {
+export function linkGate(settings: Settings, context: RequestContext, claims: DownloadClaims, graceSeconds: number, method: string): ((admission: Admission) => Promise<void>) | undefined {
   if (claims.expired !== true && claims.maxUses === undefined) return undefined;
   return async ({ continuation, delivers, revalidated }) => {
     // After expiry: the rest of a transfer, or a 304 for a copy the client holds (no bytes). Browsers
@@ -96,11 +99,16 @@ export function linkGate(settings: Settings, context: RequestContext, claims: Do
     if (claims.expired === true && !continuation && !revalidated) {
       throw invalid(new Error('token expired; within graceSeconds only a Range whose If-Range matches the file, or a revalidation answered 304, is served'));
     }
-    if (claims.maxUses === undefined || !delivers) return;
+    if (claims.maxUses === undefined) return;
     const store = settings.useStore;
     if (store === undefined) {
       throw new DownloadError('INTERNAL_ERROR', undefined, { cause: new Error('the link has maxUses but serveSignedDownload has no useStore: pass useStore in createDownloads') });
     }
+    // HEAD uses nothing, but answers like the GET it stands for: 410 once the link is used up.
+    if (method === 'HEAD' && store.uses !== undefined && (await usesOf(store, claims.jti!)) >= claims.maxUses) {
+      throw new DownloadError('LINK_USED_UP', undefined, { cause: new Error(`link ${claims.jti} has had all its ${claims.maxUses} uses`) });
+    }
+    if (!delivers) return;
     // A continuation is free only for a link that was downloaded before: it finishes that download.
     if (continuation && (await countedBefore(store, claims.jti!))) return;
     // The count outlives every moment the token could still verify.

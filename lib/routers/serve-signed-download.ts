@@ -89,7 +89,7 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
         headers: shared ? { 'Referrer-Policy': 'no-referrer', 'CDN-Cache-Control': `public, max-age=${remaining}` } : { 'Referrer-Policy': 'no-referrer' },
         formatResponse: options.formatResponse as ServeMode['formatResponse'],
         offload,
-        admit: linkGate(settings, context, claims, graceSeconds),
+        admit: linkGate(settings, context, claims, graceSeconds, req.method),
       });
     }),
   ));
