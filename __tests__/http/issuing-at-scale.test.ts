@@ -199,13 +199,11 @@ describe('stableUrls: the same URL within a bucket', () => {
   });
 
   test('maxUses turns stability off for that token: every counted link is its own', async () => {
-    const { app } = host({ useStore: memoryUseStore() }, { stableUrls: { bucketSeconds: 300 } });
     const downloads = createDownloads({ storage, signer, findFile: find, authorize: () => true, useStore: memoryUseStore() });
     const counted = express().use('/f', downloads.issueDownloadUrl({ stableUrls: { bucketSeconds: 300 }, maxUses: 1 }));
     const one = (await request(counted).get('/f/a/download-url')).body as IssuedUrlBody;
     const two = (await request(counted).get('/f/a/download-url')).body as IssuedUrlBody;
     expect(one.download_url).not.toBe(two.download_url);
-    expect(app).toBeDefined();
   });
 
   test('start-up: a bucket of 60 s to a day; ES256 cannot be stable; presigned mode has no stable links', async () => {

@@ -87,13 +87,13 @@ export function rangeStillValid(headers: IncomingHttpHeaders, validators: Valida
  */
 export function continuesTransfer(headers: IncomingHttpHeaders, etag: string | undefined, range: { start: number } | undefined): boolean {
   const ifRange = headers['if-range'];
-  return range !== undefined && range.start > 0 && etag !== undefined && !etag.startsWith('W/') && typeof ifRange === 'string' && ifRange.trim() === etag;
+  return range !== undefined && range.start > 0 && etag !== undefined && !isWeak(etag) && typeof ifRange === 'string' && ifRange.trim() === etag;
 }
 
 /** A revalidation naming the current ETag (not `*`, not a date): the client holds this very file. */
 export function revalidatesCopy(headers: IncomingHttpHeaders, etag: string | undefined): boolean {
   const ifNoneMatch = headers['if-none-match'];
   if (typeof ifNoneMatch !== 'string' || etag === undefined) return false;
-  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
-  return ifNoneMatch.split(',').some((tag) => tag.trim() !== '*' && opaque(tag) === opaque(etag));
+  const mine = opaque(etag);
+  return parseTagList(ifNoneMatch).some((tag) => tag !== '*' && opaque(tag) === mine);
 }

@@ -33,9 +33,11 @@ used = redis.call('INCR', KEYS[1])
 if used == 1 then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
 return {1, used}
 `;
-const CONSUME_SHA = createHash('sha1').update(CONSUME).digest('hex');
-// Through eval, like CONSUME, so the client needs no more than eval and evalSha.
+// A script too, so the client needs no more than eval and evalSha.
 const USES = "return tonumber(redis.call('GET', KEYS[1]) or '0')";
+
+const script = (source: string) => ({ source, sha: createHash('sha1').update(source).digest('hex') });
+const SCRIPTS = { consume: script(CONSUME), uses: script(USES) };
 
 function resultOf(reply: unknown): UseResult {
   if (!Array.isArray(reply) || reply.length !== 2 || !reply.every((n) => typeof n === 'number')) {
@@ -59,13 +61,14 @@ export function redisUseStore(options: RedisUseStoreOptions): UseStore {
   const timeoutMs = options.timeoutMs ?? 2000;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError('redisUseStore: timeoutMs must be a positive integer number of milliseconds.');
 
-  const run = async (call: { keys: string[]; arguments: string[] }): Promise<UseResult> => {
+  // By hash, as Redis caches scripts: the source goes over the wire only when
+  // the cache is empty (after a restart or failover).
+  const run = async ({ source, sha }: { source: string; sha: string }, call: { keys: string[]; arguments: string[] }): Promise<unknown> => {
     try {
-      return resultOf(await client.evalSha(CONSUME_SHA, call));
+      return await client.evalSha(sha, call);
     } catch (error) {
-      // The script cache is empty after a restart or failover: send it once.
       if (!/NOSCRIPT/.test(String((error as Error)?.message))) throw error;
-      return resultOf(await client.eval(CONSUME, call));
+      return client.eval(source, call);
     }
   };
 
@@ -83,10 +86,10 @@ export function redisUseStore(options: RedisUseStoreOptions): UseStore {
 
   return {
     consume(jti, maxUses, expiresAt) {
-      return inTime(run({ keys: [prefix + jti], arguments: [String(maxUses), String(expiresAt.getTime())] }));
+      return inTime(run(SCRIPTS.consume, { keys: [prefix + jti], arguments: [String(maxUses), String(expiresAt.getTime())] }).then(resultOf));
     },
     async uses(jti) {
-      const reply = await inTime(client.eval(USES, { keys: [prefix + jti], arguments: [] }));
+      const reply = await inTime(run(SCRIPTS.uses, { keys: [prefix + jti], arguments: [] }));
       return typeof reply === 'number' ? reply : 0;
     },
   };

@@ -7,6 +7,7 @@ import type { Disposition, FileRecord } from '../types';
 import type { DownloadableFile } from './access';
 import type { RequestContext } from './context';
 import { wrongResult } from './hook-result';
+import { holderOf } from './link-checks';
 import { signLink, type StableUrlsOptions } from './link-signing';
 import { presignFile } from './presign';
 import type { LinkRequest } from './query-options';
@@ -37,21 +38,16 @@ export interface IssuerConfig<File extends FileRecord> {
 
 type IssuedDetails = Omit<IssuedEvent, 'type' | 'req' | 'fileId' | 'tenant' | 'principal' | 'file'>;
 
+/** What a `sub` claim may be: a string of 1 to 256 characters, or undefined (no claim). */
+export function isSubject(value: unknown): value is string | undefined {
+  return value === undefined || (typeof value === 'string' && value !== '' && value.length <= 256);
+}
+
 async function subjectOf(settings: Settings, req: Request, principal: unknown): Promise<string | undefined> {
   if (settings.subject === undefined) return undefined;
   const subject: unknown = await settings.subject(principal, req);
-  if (subject === undefined) return undefined;
-  if (typeof subject !== 'string' || subject === '' || subject.length > 256) {
-    throw wrongResult('subject', subject, 'a string of 1 to 256 characters, or undefined');
-  }
+  if (!isSubject(subject)) throw wrongResult('subject', subject, 'a string of 1 to 256 characters, or undefined');
   return subject;
-}
-
-async function holderOf(settings: Settings, req: Request): Promise<string | undefined> {
-  if (settings.bindTo === undefined) return undefined;
-  const value: unknown = await settings.bindTo(req);
-  if (value !== undefined && (typeof value !== 'string' || value === '')) throw wrongResult('bindTo', value, 'a non-empty string, or undefined');
-  return value;
 }
 
 /**

@@ -28,11 +28,18 @@ export function checkBindingSigner(where: string, settings: Settings): void {
   }
 }
 
+/** This request's `bindTo` value, checked: a non-empty string, or undefined (also when there is no `bindTo`). */
+export async function holderOf(settings: Settings, req: Request): Promise<string | undefined> {
+  if (settings.bindTo === undefined) return undefined;
+  const value: unknown = await settings.bindTo(req);
+  if (value !== undefined && (typeof value !== 'string' || value === '')) throw wrongResult('bindTo', value, 'a non-empty string, or undefined');
+  return value;
+}
+
 /** The bound holder: the `bindTo` value of this request must hash to the token's. */
 export async function checkHolder(req: Request, settings: Settings, claims: DownloadClaims): Promise<void> {
   if (claims.holder === undefined) return;
-  const value: unknown = settings.bindTo === undefined ? undefined : await settings.bindTo(req);
-  if (value !== undefined && (typeof value !== 'string' || value === '')) throw wrongResult('bindTo', value, 'a non-empty string, or undefined');
+  const value = await holderOf(settings, req);
   if (!settings.signer!.holderMatches(claims, value)) {
     throw invalid(new Error(value === undefined ? 'the link is bound to a holder and this request names none' : 'the link is bound to another holder'));
   }

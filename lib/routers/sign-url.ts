@@ -1,9 +1,11 @@
 import { parseSettings, type Settings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
 import { integerOption } from '../options/validate';
+import { MAX_USES_LIMIT } from '../tokens/claims';
 import type { Disposition, FileRecord } from '../types';
 import { checkedFileId } from './access';
 import { parsePublicBaseUrl } from './issue-download-url';
+import { isSubject } from './issuer';
 import { parseStableUrls, signLink, type StableUrlsOptions } from './link-signing';
 
 /** What {@link Downloads.signUrl} needs: the file and where `serveSignedDownload` is mounted. */
@@ -56,8 +58,9 @@ export function urlSigner<Principal, File extends FileRecord>(shared: SharedOpti
     const { disposition, tenant } = options;
     if (disposition !== undefined && disposition !== 'inline' && disposition !== 'attachment') throw new TypeError(`${where}: \`disposition\` must be 'inline' or 'attachment'.`);
     if (tenant !== undefined && (typeof tenant !== 'string' || tenant === '')) throw new TypeError(`${where}: \`tenant\` must be a non-empty string.`);
+    if (!isSubject(options.subject)) throw new TypeError(`${where}: \`subject\` must be a string of 1 to 256 characters.`);
     const expiresIn = integerOption(where, 'expiresIn', options.expiresIn, settings.expiresIn ?? 3600, 1, settings.maxExpiresIn);
-    const maxUses = options.maxUses === undefined ? undefined : integerOption(where, 'maxUses', options.maxUses, 0, 1, 1_000_000, 'uses');
+    const maxUses = options.maxUses === undefined ? undefined : integerOption(where, 'maxUses', options.maxUses, 0, 1, MAX_USES_LIMIT, 'uses');
     if (maxUses !== undefined && settings.useStore === undefined) throw new TypeError(`${where}: \`maxUses\` needs a \`useStore\` in createDownloads to count uses.`);
     const url = new URL(`${base}/${encodeURIComponent(fileId)}/content`);
     const signed = await signLink(settings, url, url.pathname, {
