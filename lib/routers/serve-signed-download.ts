@@ -43,6 +43,18 @@ export interface ServeSignedDownloadOptions<Principal = unknown, File extends Fi
 /** The longest `graceSeconds`: a grace period is for finishing a playback, not for sharing a link. */
 export const MAX_GRACE_SECONDS = 3600;
 
+/**
+ * A shared cache may keep the answer until the link expires, and no longer:
+ * no stale serving (Varnish's default grace is 10 s), and nothing a browser
+ * keeps fresh on its own. A cache that adds no `Age` (nginx `proxy_cache`)
+ * passes on the max-age it received, which a browser would count again from
+ * when *it* got the copy: so browsers get `max-age=0` and revalidate through
+ * the shared cache, which answers from its copy only while the link lives.
+ */
+function sharedCacheControl(remaining: number): string {
+  return `public, max-age=0, s-maxage=${remaining}, stale-while-revalidate=0, stale-if-error=0`;
+}
+
 /** The path the client asked for, as the app sees it: what a token is bound to by default. */
 function requestPath(req: Request): string {
   const mark = req.originalUrl.indexOf('?');
@@ -85,8 +97,8 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
       await serveRecord(req, res, settings, context, target, {
         signed: true,
         disposition: claims.disposition ?? (await settings.disposition(target.file, req)),
-        cacheControl: `${shared ? 'public' : 'private'}, max-age=${remaining}`,
-        headers: shared ? { 'Referrer-Policy': 'no-referrer', 'CDN-Cache-Control': `public, max-age=${remaining}` } : { 'Referrer-Policy': 'no-referrer' },
+        cacheControl: shared ? sharedCacheControl(remaining) : `private, max-age=${remaining}`,
+        headers: shared ? { 'Referrer-Policy': 'no-referrer', 'CDN-Cache-Control': sharedCacheControl(remaining) } : { 'Referrer-Policy': 'no-referrer' },
         formatResponse: options.formatResponse as ServeMode['formatResponse'],
         offload,
         admit: linkGate(settings, context, claims, graceSeconds, req.method),
