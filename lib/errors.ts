@@ -79,6 +79,10 @@ export class DownloadError extends Error {
   readonly details: Record<string, unknown> | undefined;
   /** Headers the error response must carry (e.g. `Content-Range: bytes *\/1234` on a 416). */
   readonly headers: Record<string, string> | undefined;
+  /** The same as `status`, under the name http-errors and the frameworks that know it (NestJS, Koa) read. */
+  readonly statusCode: number;
+  /** True for a 4xx: `message` is meant for the client (http-errors' convention; a 5xx's message is generic anyway). */
+  readonly expose: boolean;
 
   constructor(code: AnyErrorCode, message?: string, options: DownloadErrorOptions = {}) {
     const { status } = options;
@@ -99,18 +103,24 @@ export class DownloadError extends Error {
     this.status = status ?? ErrorCode[code as ErrorCode];
     this.details = options.details;
     this.headers = options.headers;
+    this.statusCode = this.status;
+    this.expose = this.status < 500;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
-/** True for a `DownloadError` from any copy of this package. */
+/**
+ * Marks errors built by this package's constructor, in whichever copy of the
+ * package (the symbol registry is shared): an object that merely looks like
+ * one (name, code, status) is not trusted with a status or a message.
+ */
+const BRAND = Symbol.for('express-signed-downloads.DownloadError');
+
+/** True for a `DownloadError` built by any copy of this package, and only for one. */
 export function isDownloadError(value: unknown): value is DownloadError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { name?: unknown }).name === 'DownloadError' &&
-    typeof (value as { code?: unknown }).code === 'string' &&
-    Number.isInteger((value as { status?: unknown }).status)
-  );
+  if (typeof value !== 'object' || value === null || (value as { [BRAND]?: unknown })[BRAND] !== true) return false;
+  const { code, status } = value as { code?: unknown; status?: unknown };
+  return typeof code === 'string' && typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599;
 }
 
 /** Anything thrown by a host hook or by accident becomes an opaque INTERNAL_ERROR. */

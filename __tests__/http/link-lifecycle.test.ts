@@ -265,14 +265,10 @@ describe('N-use links', () => {
     expect(res.status).toBe(503);
   });
 
-  test('a store without uses() takes no request as a continuation: every range counts', async () => {
+  test('a store without uses() is refused at start-up: used-up answers and continuations need it', () => {
     const store = memoryUseStore();
-    const { app } = host({ useStore: { consume: (...args) => store.consume(...args) }, maxUses: 2 });
-    const link = await issue(app);
-    const first = await get(app, link, { Range: 'bytes=0-9' });
-    const etag = first.headers.etag as string;
-    expect((await get(app, link, { Range: 'bytes=10-', 'If-Range': etag })).status).toBe(206);
-    expect((await get(app, link, { Range: 'bytes=20-', 'If-Range': etag })).status).toBe(410);
+    expect(() => host({ useStore: { consume: (...args: Parameters<UseStore['consume']>) => store.consume(...args) } as unknown as UseStore, maxUses: 2 }))
+      .toThrow(/`useStore` must have consume\(jti, maxUses, expiresAt\) and uses\(jti\)/);
   });
 
   test('max_uses: refused unless enabled, then 1 to maxUsesParam', async () => {
@@ -294,7 +290,7 @@ describe('N-use links', () => {
   });
 
   test('a store that fails, or answers nonsense, is 503 and never a download', async () => {
-    const failing: UseStore = { consume: () => Promise.reject(new Error('connection refused')) };
+    const failing: UseStore = { consume: () => Promise.reject(new Error('connection refused')), uses: async () => 0 };
     const broken = host({ useStore: failing, maxUses: 1 });
     const res = await get(broken.app, await issue(broken.app));
     expect(res.status).toBe(503);
@@ -302,20 +298,20 @@ describe('N-use links', () => {
     const failed = broken.events.find((event) => event.type === 'failed');
     expect(failed?.type === 'failed' && (failed.error.cause as Error).message).toBe('connection refused');
 
-    const nonsense = host({ useStore: { consume: async () => ({ allowed: 'yes', used: 1 }) as never }, maxUses: 1 });
+    const nonsense = host({ useStore: { consume: async () => ({ allowed: 'yes', used: 1 }) as never, uses: async () => 0 }, maxUses: 1 });
     expect((await get(nonsense.app, await issue(nonsense.app))).status).toBe(503);
   });
 
   test('the store is asked with the jti, the limit, and a forget time after every moment the token verifies', async () => {
     const calls: unknown[] = [];
     const store = memoryUseStore();
-    const { app } = host({ useStore: { consume: (...args) => { calls.push(args); return store.consume(...args); } }, maxUses: 2, graceSeconds: 30 });
+    const { app } = host({ useStore: { consume: (...args) => { calls.push(args); return store.consume(...args); }, uses: (jti) => store.uses(jti) }, maxUses: 2, graceSeconds: 30 });
     const link = await issue(app);
     await get(app, link);
     const token = new URLSearchParams(link.split('?')[1]).get('token')!;
     const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string; exp: number; mu: number };
     expect(payload.mu).toBe(2);
-    expect(calls).toEqual([[payload.jti, 2, new Date((payload.exp + 30 + 0 + 1) * 1000)]]);
+    expect(calls).toEqual([[payload.jti, 2, new Date((payload.exp + 30 + 0 + 1) * 1000), { tenant: 'acme' }]]);
   });
 
   test('start-up: maxUses needs a useStore and signed mode; limits are integers in range', () => {

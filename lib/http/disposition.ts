@@ -1,7 +1,7 @@
 import { create as contentDisposition } from 'content-disposition';
 import type { Disposition } from '../types';
 import { memo } from './memo';
-import { toWellFormed } from './unicode';
+import { BIDI_CONTROLS, toWellFormed, utf8Prefix } from './unicode';
 
 // C0, DEL and C1 controls never belong in a file name shown to a user.
 // eslint-disable-next-line no-control-regex
@@ -20,16 +20,33 @@ export function dispositionHeader(type: Disposition, filename: string | undefine
 const inlineHeader = memo(1000, (filename: string) => contentDisposition(filename, { type: 'inline' }));
 const attachmentHeader = memo(1000, (filename: string) => contentDisposition(filename, { type: 'attachment' }));
 
-/** The last segment of a path with either separator, without control characters. */
+/**
+ * The longest name sent, in UTF-8 bytes: what file systems take, and short
+ * enough that the header (the name twice, once percent-encoded) stays far
+ * below a proxy's buffer for response headers (nginx: 4 KB by default).
+ */
+export const MAX_FILENAME_BYTES = 255;
+
+/** `name` cut to {@link MAX_FILENAME_BYTES}, keeping a short extension so the type a user sees stays right. */
+function shortened(name: string): string {
+  if (Buffer.byteLength(name, 'utf8') <= MAX_FILENAME_BYTES) return name;
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : '';
+  const stem = extension === '' ? name : name.slice(0, dot);
+  return utf8Prefix(stem, MAX_FILENAME_BYTES - Buffer.byteLength(extension, 'utf8')) + extension;
+}
+
+/** The last segment of a path with either separator, without control or bidi characters, at most 255 bytes. */
 function baseName(name: string): string {
-  return toWellFormed(name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1).replace(CONTROL, ''));
+  return shortened(toWellFormed(name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1).replace(CONTROL, '').replace(BIDI_CONTROLS, '')));
 }
 
 /**
  * The name a download gets: the record's filename, else the key's last
  * segment. Only the last segment of either is used (RFC 6266 §4.3: a
- * recipient must not trust directory parts), without control characters
- * and with lone surrogates replaced (they cannot be percent-encoded).
+ * recipient must not trust directory parts), without control or bidi
+ * characters, with lone surrogates replaced (they cannot be
+ * percent-encoded), and at most 255 UTF-8 bytes long.
  */
 export function downloadFilename(filename: string | undefined, key: string | undefined): string | undefined {
   const name = typeof filename === 'string' && filename !== '' ? baseName(filename) : key === undefined ? '' : baseName(key);

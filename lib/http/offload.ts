@@ -13,31 +13,45 @@ export interface OffloadOptions {
   prefix: string;
 }
 
+/** What offload makes of one key. */
+export type OffloadTarget =
+  /** The header's value. */
+  | { kind: 'offload'; location: string }
+  /** A key no web server may be asked to read (`..`, absolute, a dotfile): refused as not found. */
+  | { kind: 'refuse' }
+  /** A safe key the header cannot name (X-Sendfile takes no escapes): the app sends the bytes itself. */
+  | { kind: 'serve-here' };
+
 /** Offload as the routers run it. */
 export interface Offload {
   header: OffloadOptions['header'];
-  /** The header's value for a key, or undefined when the key is not a plain relative key. */
-  target(key: string): string | undefined;
+  target(key: string): OffloadTarget;
 }
 
 const hasDotSegment = (key: string) => key.split('/').some((segment) => segment.startsWith('.'));
+
+// X-Sendfile is a plain path that neither Apache's mod_xsendfile nor lighttpd unescapes by default,
+// and a header carries Latin-1 at best: only printable ASCII, without edge spaces a parser would trim.
+const SENDFILE_NAMEABLE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
 /** Validates `offload` at start-up; undefined when it is not set. */
 export function parseOffload(where: string, value: unknown): Offload | undefined {
   if (value === undefined || value === false) return undefined;
   const { header, prefix } = (value ?? {}) as Partial<OffloadOptions>;
-  if ((header !== 'X-Accel-Redirect' && header !== 'X-Sendfile') || typeof prefix !== 'string' || !prefix.startsWith('/') || /[\u0000-\u001f\u007f]/.test(prefix)) {
+  if ((header !== 'X-Accel-Redirect' && header !== 'X-Sendfile') || typeof prefix !== 'string' || !prefix.startsWith('/') || !SENDFILE_NAMEABLE.test(prefix)) {
     throw new TypeError(
       `${where}: \`offload\` must be { header: 'X-Accel-Redirect', prefix: '/protected/' } (an internal nginx location) ` +
-        "or { header: 'X-Sendfile', prefix: '/srv/files/' } (a directory).",
+        "or { header: 'X-Sendfile', prefix: '/srv/files/' } (a directory); the prefix is printable ASCII.",
     );
   }
   const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
-  // nginx decodes the URI it is given (a space, `?` or `%` must be escaped); X-Sendfile takes a plain path.
-  const encode = header === 'X-Accel-Redirect' ? (key: string) => key.split('/').map(encodeURIComponent).join('/') : (key: string) => key;
+  // nginx decodes the URI it is given (a space, `?`, `%` or non-ASCII must be escaped).
+  const location = header === 'X-Accel-Redirect'
+    ? (key: string): OffloadTarget => ({ kind: 'offload', location: base + key.split('/').map(encodeURIComponent).join('/') })
+    : (key: string): OffloadTarget => (SENDFILE_NAMEABLE.test(key) ? { kind: 'offload', location: base + key } : { kind: 'serve-here' });
   return {
     header,
     // The web server reads by path: the same keys fsStorage refuses are refused here (`..`, absolute, dotfiles).
-    target: (key) => (isSafeKey(key) && !hasDotSegment(key) ? base + encode(key) : undefined),
+    target: (key) => (isSafeKey(key) && !hasDotSegment(key) ? location(key) : { kind: 'refuse' }),
   };
 }

@@ -5,6 +5,7 @@ import type { ByteRange, OpenOptions, StoredObject } from '../storage/types';
 import { checkHeaders } from './check-headers';
 import { continuesTransfer, evaluatePreconditions, rangeStillValid, revalidatesCopy } from './conditional';
 import { sendJsonContent, wantsJson } from './json-content';
+import { checkJsonSize } from './json-size';
 import { openObject, readRange } from './open-object';
 import { decideRange, rangeHint } from './range';
 import { represent, type Representation } from './representation';
@@ -27,12 +28,22 @@ function openOptions(req: Request, input: ServeFileInput): OpenOptions {
   const options: OpenOptions = { body: req.method !== 'HEAD', range: rangeHint(headers.range) };
   // The store may answer 304 itself only when its validators are the ones served (the record
   // states none) and nothing must be checked before (RFC 9110 §13.2.2).
-  const ownValidators = input.known.etag === undefined && input.known.lastModified === undefined;
+  const ownValidators = input.known.etag === undefined && input.known.lastModified === undefined && input.linkTag === undefined;
   if (ownValidators && headers['if-match'] === undefined && headers['if-unmodified-since'] === undefined) {
     if (headers['if-none-match'] !== undefined) options.ifNoneMatch = headers['if-none-match'];
     else if (headers['if-modified-since'] !== undefined) options.ifModifiedSince = headers['if-modified-since'];
   }
   return options;
+}
+
+/**
+ * A link's own ETag: derived from the file's ETag, or from its size and
+ * modification time when the store gives no ETag (a changed file still
+ * changes it). Nothing to derive from, no ETag.
+ */
+function linkValidator(linkTag: (validator: string) => string, etag: string | undefined, size: number, lastModified: Date | undefined): string | undefined {
+  if (etag !== undefined) return linkTag(etag);
+  return lastModified === undefined ? undefined : linkTag(`${size}-${lastModified.getTime()}`);
 }
 
 /**
@@ -42,10 +53,12 @@ function openOptions(req: Request, input: ServeFileInput): OpenOptions {
  */
 function describe(input: ServeFileInput, object: StoredObject): ObjectInfo {
   const { known } = input;
+  const etag = known.etag ?? object.etag;
+  const lastModified = known.lastModified ?? object.lastModified;
   return {
     size: object.size,
-    etag: known.etag ?? object.etag,
-    lastModified: known.lastModified ?? object.lastModified,
+    etag: input.linkTag === undefined ? etag : linkValidator(input.linkTag, etag, object.size, lastModified),
+    lastModified,
     representation: represent(input.file, input.key, object.contentType, input.disposition, input.isInlineSafe),
   };
 }
@@ -117,6 +130,8 @@ async function answer(req: Request, res: Response, input: ServeFileInput, object
 
   if (input.json !== false && wantsJson(req, info.representation.essence)) {
     if (input.headers !== undefined) checkHeaders(input.headers);
+    // Every refusal comes before the gate: only an answer that delivers may count a use.
+    checkJsonSize(info, input.json);
     await input.admit?.({ continuation: false, delivers: req.method !== 'HEAD', revalidated: false });
     const headers: HeaderMap = { 'Cache-Control': input.cacheControl, Vary: 'Accept', 'X-Content-Type-Options': 'nosniff', ...input.headers };
     await sendJsonContent(req, res, input, info, input.json, headers, object);

@@ -29,6 +29,11 @@ export interface ServeFileInput {
   /** Memory for streaming bodies, shared with the other transfers in flight. */
   budget: TransferBudget;
   formatResponse: ((body: JsonFileBody, file: FileRecord, req: Request) => unknown) | undefined;
+  /**
+   * Turns the file's own validator into the one this answer carries (the
+   * signed route's per-link ETag); identity when absent.
+   */
+  linkTag?: ((validator: string) => string) | undefined;
   /** Called once the answer is decided and before anything is sent; it may refuse by throwing (the signed route's grace and use limits). */
   admit?: ((admission: Admission) => Promise<void>) | undefined;
   /** Called once when the response is over, successful or not. */

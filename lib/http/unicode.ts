@@ -13,3 +13,23 @@ export function isWellFormed(text: string): boolean {
 export function toWellFormed(text: string): string {
   return text.replace(LONE_SURROGATES, '\uFFFD');
 }
+
+/**
+ * Bidirectional formatting controls (U+061C, U+200E, U+200F, U+202A–U+202E,
+ * U+2066–U+2069): invisible, they reorder what is shown around them, so
+ * `invoice\u202Efdp.exe` reads as `invoiceexe.pdf`.
+ */
+export const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** The longest prefix of `text` whose UTF-8 encoding fits in `bytes`, cut between code points. */
+export function utf8Prefix(text: string, bytes: number): string {
+  let used = 0;
+  let end = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (used + size > bytes) break;
+    used += size;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}

@@ -8,15 +8,16 @@ export interface UseStore {
    * Records one use of the link `jti` unless it already has `maxUses`;
    * `used` is the count after this call (at most `maxUses`). The store may
    * forget the link after `expiresAt`. A store that cannot answer throws:
-   * the download is refused (503), never allowed.
+   * the download is refused (503), never allowed. `link.tenant` is the
+   * link's tenant, for stores that share room fairly between tenants.
    */
-  consume(jti: string, maxUses: number, expiresAt: Date): Promise<UseResult>;
+  consume(jti: string, maxUses: number, expiresAt: Date, link?: { tenant?: string | undefined }): Promise<UseResult>;
   /**
-   * Uses counted so far for `jti` (0 for an unknown link). Optional: without
-   * it no request is taken as the continuation of a transfer, so every
-   * download, every range included, counts.
+   * Uses counted so far for `jti` (0 for an unknown link). A used-up link
+   * answers 410 to every request, headers-only ones included, and only a
+   * link counted before may continue a transfer for free: both are asked here.
    */
-  uses?(jti: string): Promise<number>;
+  uses(jti: string): Promise<number>;
 }
 
 /** What {@link UseStore.consume} answers. */
@@ -32,6 +33,14 @@ export interface MemoryUseStoreOptions {
    * new link's first use fails (503) rather than forget a count and allow too much.
    */
   maxEntries?: number;
+  /**
+   * Live links one tenant may hold (default a tenth of `maxEntries`), so a
+   * tenant that issues counted links by the thousand fills its own share,
+   * not the store: its next new link gets 503 while the other tenants' work.
+   * Links without a tenant share one such share. Set it to `maxEntries` to
+   * turn the rule off.
+   */
+  maxEntriesPerTenant?: number;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -39,6 +48,12 @@ export interface MemoryUseStoreOptions {
 interface Counted {
   used: number;
   expiresAt: number;
+  tenant: string | undefined;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`memoryUseStore: ${name} must be a positive integer.`);
+  return value;
 }
 
 /**
@@ -46,24 +61,49 @@ interface Counted {
  * Several instances need a shared store such as `redisUseStore`.
  */
 export function memoryUseStore(options: MemoryUseStoreOptions = {}): UseStore {
-  const maxEntries = options.maxEntries ?? 100_000;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('memoryUseStore: maxEntries must be a positive integer.');
+  const maxEntries = positiveInteger('maxEntries', options.maxEntries ?? 100_000);
+  const perTenant = positiveInteger('maxEntriesPerTenant', options.maxEntriesPerTenant ?? Math.max(1, Math.floor(maxEntries / 10)));
   const now = options.now ?? Date.now;
   const links = new Map<string, Counted>();
+  const live = new Map<string | undefined, number>();
+  // The earliest expiry among the entries: a full store is swept only once one can have expired,
+  // so a store full of live links costs a comparison per refused use, not a scan.
+  let nextExpiry = Infinity;
 
+  const forget = (jti: string, entry: Counted) => {
+    links.delete(jti);
+    const count = (live.get(entry.tenant) ?? 1) - 1;
+    if (count === 0) live.delete(entry.tenant);
+    else live.set(entry.tenant, count);
+  };
   const sweep = (at: number) => {
-    for (const [jti, entry] of links) if (entry.expiresAt <= at) links.delete(jti);
+    if (at < nextExpiry) return;
+    nextExpiry = Infinity;
+    for (const [jti, entry] of links) {
+      if (entry.expiresAt <= at) forget(jti, entry);
+      else nextExpiry = Math.min(nextExpiry, entry.expiresAt);
+    }
   };
 
   return {
-    async consume(jti, maxUses, expiresAt) {
+    async consume(jti, maxUses, expiresAt, link) {
       const at = now();
       let entry = links.get(jti);
-      if (entry === undefined || entry.expiresAt <= at) {
-        if (links.size >= maxEntries) sweep(at);
+      if (entry !== undefined && entry.expiresAt <= at) {
+        forget(jti, entry);
+        entry = undefined;
+      }
+      if (entry === undefined) {
+        const tenant = link?.tenant;
+        if (links.size >= maxEntries || (live.get(tenant) ?? 0) >= perTenant) sweep(at);
         if (links.size >= maxEntries) throw new Error(`memoryUseStore is full: ${maxEntries} links are live; raise maxEntries or use a shared store`);
-        entry = { used: 0, expiresAt: expiresAt.getTime() };
+        if ((live.get(tenant) ?? 0) >= perTenant) {
+          throw new Error(`memoryUseStore: tenant ${JSON.stringify(tenant ?? null)} holds ${perTenant} live links (maxEntriesPerTenant)`);
+        }
+        entry = { used: 0, expiresAt: expiresAt.getTime(), tenant };
         links.set(jti, entry);
+        live.set(tenant, (live.get(tenant) ?? 0) + 1);
+        nextExpiry = Math.min(nextExpiry, entry.expiresAt);
       }
       if (entry.used >= maxUses) return { allowed: false, used: entry.used };
       entry.used += 1;

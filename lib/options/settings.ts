@@ -114,8 +114,9 @@ function parseInlineTypes(where: string, value: unknown): (essence: string) => b
 
 function checkUseStore(where: string, store: unknown): void {
   if (store === undefined) return;
-  if (typeof store !== 'object' || store === null || typeof (store as { consume?: unknown }).consume !== 'function') {
-    throw new TypeError(`${where}: \`useStore\` must have consume(jti, maxUses, expiresAt): use memoryUseStore(), or redisUseStore({ client }) from 'express-signed-downloads/redis'.`);
+  const { consume, uses } = (store ?? {}) as { consume?: unknown; uses?: unknown };
+  if (typeof store !== 'object' || typeof consume !== 'function' || typeof uses !== 'function') {
+    throw new TypeError(`${where}: \`useStore\` must have consume(jti, maxUses, expiresAt) and uses(jti): use memoryUseStore(), or redisUseStore({ client }) from 'express-signed-downloads/redis'.`);
   }
 }
 

@@ -77,7 +77,9 @@ export async function lookUp(req: Request, settings: Settings, context: RequestC
 
 /** What `findFile` (or `findFiles`) gave for `context.fileId`, checked: 404 for none or another tenant's. */
 export function acceptRecord(settings: Settings, context: RequestContext, file: unknown, hook = 'findFile'): FileRecord {
-  if (file === null || file === undefined) throw new DownloadError('FILE_NOT_FOUND');
+  // A missing file and another tenant's are refused with the same work (an Error as the cause
+  // of each), so a batch of ids cannot tell them apart by time (issue 15).
+  if (file === null || file === undefined) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`${hook} found no such file`) });
   if (typeof file !== 'object' || Array.isArray(file)) throw wrongResult(hook, file, 'a FileRecord object, or null when there is no such file');
   const record = file as FileRecord;
   if (settings.tenant !== undefined && (context.tenant === undefined || record.tenant !== context.tenant)) {

@@ -8,7 +8,7 @@ import type { DownloadableFile } from './access';
 import type { RequestContext } from './context';
 import { wrongResult } from './hook-result';
 import { holderOf } from './link-checks';
-import { signLink, type StableUrlsOptions } from './link-signing';
+import { fileIdSegment, signLink, type StableUrlsOptions } from './link-signing';
 import { presignFile } from './presign';
 import type { LinkRequest } from './query-options';
 
@@ -60,9 +60,7 @@ export async function issueLink<File extends FileRecord>(
   const disposition: Disposition = link.disposition ?? (await settings.disposition(target.file, req));
   let issued: { url: string; token: string | null; expires: number; expiresIn: number; event: IssuedDetails };
   if (config.mode === 'signed') {
-    const base = config.downloadUrl === undefined
-      ? `${req.baseUrl}/${encodeURIComponent(context.fileId!)}/content`
-      : await config.downloadUrl(req, target.file as File);
+    const base = config.downloadUrl === undefined ? `${req.baseUrl}/${fileIdSegment(context.fileId!)}/content` : await config.downloadUrl(req, target.file as File);
     if (typeof base !== 'string' || !(base.startsWith('/') || /^https?:\/\//i.test(base))) throw wrongResult('downloadUrl', base, "an absolute http(s) URL or a path starting with '/'");
     const absolute = /^[a-z][a-z0-9+.-]*:/i.test(base);
     const url = new URL(absolute ? base : `${config.publicBaseUrl ?? requestOrigin(req, config.allowedHosts)}${base}`);

@@ -74,16 +74,15 @@ export async function checkRevocation(req: Request, settings: Settings, claims: 
 async function usesOf(store: UseStore, jti: string): Promise<number> {
   let used: unknown;
   try {
-    used = await store.uses!(jti);
+    used = await store.uses(jti);
   } catch (error) {
     throw new DownloadError('USE_STORE_UNAVAILABLE', undefined, { cause: error });
   }
   return typeof used === 'number' ? used : 0;
 }
 
-async function countedBefore(store: UseStore, jti: string): Promise<boolean> {
-  return store.uses !== undefined && (await usesOf(store, jti)) >= 1;
-}
+const usedUp = (claims: DownloadClaims, used: number) =>
+  new DownloadError('LINK_USED_UP', undefined, { cause: new Error(`link ${claims.jti} has had ${used} of its ${claims.maxUses} uses`) });
 
 function checkedUse(value: unknown): { allowed: boolean; used: number } {
   const result = value as { allowed?: unknown; used?: unknown } | null;
@@ -94,40 +93,55 @@ function checkedUse(value: unknown): { allowed: boolean; used: number } {
 }
 
 /**
+ * Whether a link answers with its own keyed ETag ({@link Signer.linkTag}):
+ * a counted, bound or possibly late link, where a continuation or a
+ * revalidation is let through on the strength of that ETag, so it must prove
+ * an earlier answer of this link, not a validator anyone can learn or guess.
+ */
+export function hasLinkTag(claims: DownloadClaims, graceSeconds: number): boolean {
+  return claims.maxUses !== undefined || claims.holder !== undefined || graceSeconds > 0;
+}
+
+/**
  * What the engine asks once it knows the answer, for a link past its expiry
  * (within `graceSeconds`) or with a use limit; `undefined` when neither
- * applies, so an ordinary link costs nothing here.
+ * applies, so an ordinary link costs nothing here. Once a link is used up,
+ * every answer but a continuation is 410: a 304, 412 or 416 would give out
+ * the file's validators or size.
  */
-export function linkGate(settings: Settings, context: RequestContext, claims: DownloadClaims, graceSeconds: number, method: string): ((admission: Admission) => Promise<void>) | undefined {
+export function linkGate(settings: Settings, context: RequestContext, claims: DownloadClaims, graceSeconds: number): ((admission: Admission) => Promise<void>) | undefined {
   if (claims.expired !== true && claims.maxUses === undefined) return undefined;
   return async ({ continuation, delivers, revalidated }) => {
     // After expiry: the rest of a transfer, or a 304 for a copy the client holds (no bytes). Browsers
     // revalidate a cached media response with Range + If-None-Match once its max-age is over.
     if (claims.expired === true && !continuation && !revalidated) {
-      throw invalid(new Error('token expired; within graceSeconds only a Range whose If-Range matches the file, or a revalidation answered 304, is served'));
+      throw invalid(new Error('token expired; within graceSeconds only a Range whose If-Range matches the link\'s ETag, or a revalidation answered 304, is served'));
     }
     if (claims.maxUses === undefined) return;
     const store = settings.useStore;
     if (store === undefined) {
       throw new DownloadError('INTERNAL_ERROR', undefined, { cause: new Error('the link has maxUses but serveSignedDownload has no useStore: pass useStore in createDownloads') });
     }
-    // HEAD uses nothing, but answers like the GET it stands for: 410 once the link is used up.
-    if (method === 'HEAD' && store.uses !== undefined && (await usesOf(store, claims.jti!)) >= claims.maxUses) {
-      throw new DownloadError('LINK_USED_UP', undefined, { cause: new Error(`link ${claims.jti} has had all its ${claims.maxUses} uses`) });
+    const jti = claims.jti!;
+    // The rest of a download this link delivered before: free, whatever the count. The link's ETag
+    // in If-Range proves an earlier answer; the count proves that answer delivered.
+    if (continuation && (await usesOf(store, jti)) >= 1) return;
+    // Headers only (HEAD, 304, 412, 416): nothing is counted, but a used-up link tells nothing.
+    if (!delivers) {
+      const used = await usesOf(store, jti);
+      if (used >= claims.maxUses) throw usedUp(claims, used);
+      return;
     }
-    if (!delivers) return;
-    // A continuation is free only for a link that was downloaded before: it finishes that download.
-    if (continuation && (await countedBefore(store, claims.jti!))) return;
     // The count outlives every moment the token could still verify.
     const forgetAt = new Date((claims.expires + graceSeconds + settings.signer!.clockTolerance + 1) * 1000);
     let result: { allowed: boolean; used: number };
     try {
-      result = checkedUse(await store.consume(claims.jti!, claims.maxUses, forgetAt));
+      result = checkedUse(await store.consume(jti, claims.maxUses, forgetAt, { tenant: claims.tenant }));
     } catch (error) {
       // A store that cannot count never allows.
       throw error instanceof DownloadError ? error : new DownloadError('USE_STORE_UNAVAILABLE', undefined, { cause: error });
     }
-    if (!result.allowed) throw new DownloadError('LINK_USED_UP', undefined, { cause: new Error(`link ${claims.jti} has had ${result.used} of its ${claims.maxUses} uses`) });
+    if (!result.allowed) throw usedUp(claims, result.used);
     context.uses = result.used;
   };
 }

@@ -1,5 +1,7 @@
+import { DownloadError } from '../errors';
 import type { Settings } from '../options/settings';
 import { integerOption } from '../options/validate';
+import { MAX_TOKEN_LENGTH } from '../tokens/compact';
 import type { Disposition } from '../types';
 
 /** `stableUrls`: cache-stable links whose expiry is rounded up to a bucket. */
@@ -55,5 +57,30 @@ export async function signLink(settings: Settings, url: URL, appPath: string, in
   const link = new URL(url.href);
   link.searchParams.set('token', token);
   link.searchParams.set('expires', String(expires));
+  // A link the signed route or a proxy would refuse is never handed out: refused here, clearly.
+  if (token.length > MAX_TOKEN_LENGTH || link.href.length > MAX_LINK_LENGTH) {
+    throw new DownloadError('VALIDATION_ERROR', 'This file id is too long to be carried by a download link.', {
+      details: { parameter: 'file_id', reason: 'too_long_for_link', maxLinkLength: MAX_LINK_LENGTH },
+      cause: new Error(`token of ${token.length} characters (at most ${MAX_TOKEN_LENGTH}), URL of ${link.href.length} (at most ${MAX_LINK_LENGTH})`),
+    });
+  }
   return { url: link.href, token, expires, jti, stable: isStable, expiresIn };
 }
+
+/**
+ * A file id as a segment of the signed route's path. `.` and `..` (escaped
+ * or not) are segments every client and proxy removes, so no link can name
+ * such an id there: refused when issuing.
+ */
+export function fileIdSegment(fileId: string): string {
+  if (fileId === '.' || fileId === '..') {
+    throw new DownloadError('VALIDATION_ERROR', 'The file ids "." and ".." cannot be part of a download URL.', { details: { parameter: 'file_id', reason: 'dot_segment' } });
+  }
+  return encodeURIComponent(fileId);
+}
+
+/**
+ * The longest link issued: 8 KiB, the request line nginx accepts by default
+ * (`large_client_header_buffers 4 8k`); Node itself takes 16 KiB of headers.
+ */
+export const MAX_LINK_LENGTH = 8192;

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
 import { checkHeaders } from '../http/check-headers';
+import { openObject } from '../http/open-object';
 import { wantsJson } from '../http/json-content';
 import type { Offload } from '../http/offload';
 import { represent } from '../http/representation';
@@ -25,6 +26,8 @@ export interface ServeMode {
   offload?: Offload | undefined;
   /** A last check once the answer is known (see `ServeFileInput.admit`). */
   admit?: ((admission: Admission) => Promise<void>) | undefined;
+  /** The link's own ETag (see `ServeFileInput.linkTag`). */
+  linkTag?: ((validator: string) => string) | undefined;
 }
 
 const isHeaderValue = (value: unknown) =>
@@ -38,6 +41,34 @@ function checkedHeaders(value: unknown): HeaderMap | undefined {
     if (!isHeaderValue(item)) throw wrongResult('headers', { [name]: item === undefined ? '(undefined)' : item }, `a string, number or string array for ${name} (leave out a header rather than give it undefined)`);
   }
   return value as HeaderMap;
+}
+
+/**
+ * Answers with the offload header when the web server in front can send this
+ * file; false when the app must send it (JSON mode, a name the header cannot
+ * carry). Every refusal, and every header, is checked before a use is
+ * counted, so a failure never spends a counted link.
+ */
+async function offloaded(req: Request, res: Response, settings: Settings, target: DownloadableFile, mode: ServeMode, headers: HeaderMap | undefined): Promise<boolean> {
+  const offload = mode.offload!;
+  const representation = represent(target.file, target.key, undefined, mode.disposition, settings.isInlineSafe);
+  if (settings.json !== false && wantsJson(req, representation.essence)) return false;
+  const where = offload.target(target.key);
+  if (where.kind === 'serve-here') return false;
+  if (where.kind === 'refuse') throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`key ${JSON.stringify(target.key)} cannot be offloaded`) });
+  // The web server would answer a directory with its own redirect, naming the internal location:
+  // only a regular file the storage has is handed over (fsStorage opens nothing else).
+  const object = await openObject(settings.storage, target.key, { body: false }, {});
+  if (object === null) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`storage has no object ${target.key}`) });
+  object.close();
+  const answer = { ...contentHeaders(representation, mode.cacheControl), [offload.header]: where.location, ...headers };
+  checkHeaders(answer);
+  // The web server answers Range and validators itself, with validators of its own: no request
+  // can be proven a continuation or a revalidation here, so every GET counts.
+  await mode.admit?.({ continuation: false, delivers: req.method !== 'HEAD', revalidated: false });
+  res.writeHead(200, answer as Record<string, string>);
+  res.end();
+  return true;
 }
 
 /** Hands a checked file to the engine and reports the outcome as a `served` event. */
@@ -54,20 +85,9 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
       ...outcome,
     });
   const headers = mode.headers === undefined ? hostHeaders : { ...mode.headers, ...hostHeaders };
-  if (mode.offload !== undefined) {
-    const representation = represent(target.file, target.key, undefined, mode.disposition, settings.isInlineSafe);
-    if (!(settings.json !== false && wantsJson(req, representation.essence))) {
-      const location = mode.offload.target(target.key);
-      if (location === undefined) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`key ${JSON.stringify(target.key)} cannot be offloaded`) });
-      if (headers !== undefined) checkHeaders(headers);
-      // The web server answers Range and validators itself, with validators of its own: no request
-      // can be proven a continuation or a revalidation here, so every GET counts.
-      await mode.admit?.({ continuation: false, delivers: req.method !== 'HEAD', revalidated: false });
-      res.writeHead(200, { ...contentHeaders(representation, mode.cacheControl), [mode.offload.header]: location, ...headers } as Record<string, string>);
-      res.end();
-      served({ status: 200, bytes: 0, range: undefined, aborted: false }, true);
-      return;
-    }
+  if (mode.offload !== undefined && (await offloaded(req, res, settings, target, mode, headers))) {
+    served({ status: 200, bytes: 0, range: undefined, aborted: false }, true);
+    return;
   }
   await serveFile(req, res, {
     file: target.file,
@@ -82,6 +102,7 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
     budget: settings.budget,
     formatResponse: mode.formatResponse,
     admit: mode.admit,
+    linkTag: mode.linkTag,
     onServed: served,
   });
 }

@@ -10,7 +10,7 @@ import { matchClaims, type Signer } from '../tokens/signer';
 import type { FileRecord } from '../types';
 import { downloadable, identify, lookUp } from './access';
 import { downloadRoute, downloadRouter } from './context';
-import { checkBindingSigner, checkHolder, checkRevocation, linkGate } from './link-checks';
+import { checkBindingSigner, checkHolder, checkRevocation, hasLinkTag, linkGate } from './link-checks';
 import { linkParameters } from './link-parameters';
 import { serveRecord, type ServeMode } from './serve-record';
 
@@ -101,7 +101,8 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
         headers: shared ? { 'Referrer-Policy': 'no-referrer', 'CDN-Cache-Control': sharedCacheControl(remaining) } : { 'Referrer-Policy': 'no-referrer' },
         formatResponse: options.formatResponse as ServeMode['formatResponse'],
         offload,
-        admit: linkGate(settings, context, claims, graceSeconds, req.method),
+        linkTag: hasLinkTag(claims, graceSeconds) ? (validator) => signer.linkTag(claims, validator) : undefined,
+        admit: linkGate(settings, context, claims, graceSeconds),
       });
     }),
   ));

@@ -6,7 +6,7 @@ import type { Disposition, FileRecord } from '../types';
 import { checkedFileId } from './access';
 import { parsePublicBaseUrl } from './issue-download-url';
 import { isSubject } from './issuer';
-import { parseStableUrls, signLink, type StableUrlsOptions } from './link-signing';
+import { fileIdSegment, parseStableUrls, signLink, type StableUrlsOptions } from './link-signing';
 
 /** What {@link Downloads.signUrl} needs: the file and where `serveSignedDownload` is mounted. */
 export interface SignUrlOptions {
@@ -62,7 +62,7 @@ export function urlSigner<Principal, File extends FileRecord>(shared: SharedOpti
     const expiresIn = integerOption(where, 'expiresIn', options.expiresIn, settings.expiresIn ?? 3600, 1, settings.maxExpiresIn);
     const maxUses = options.maxUses === undefined ? undefined : integerOption(where, 'maxUses', options.maxUses, 0, 1, MAX_USES_LIMIT, 'uses');
     if (maxUses !== undefined && settings.useStore === undefined) throw new TypeError(`${where}: \`maxUses\` needs a \`useStore\` in createDownloads to count uses.`);
-    const url = new URL(`${base}/${encodeURIComponent(fileId)}/content`);
+    const url = new URL(`${base}/${fileIdSegment(fileId)}/content`);
     const signed = await signLink(settings, url, url.pathname, {
       fileId, tenant, disposition: disposition as Disposition, expiresIn, subject: options.subject, maxUses,
     }, parseStableUrls(where, options.stableUrls, settings));

@@ -40,18 +40,18 @@ export interface ResolvedKey {
   verify(token: string): Promise<boolean>;
   /**
    * A keyed hash for `purpose` ('holder': a `bindTo` value; 'jti': a stable
-   * token's id), from this key's secret material; `undefined` for a public
+   * token's id; 'etag': a link's own validator), from this key's secret material; `undefined` for a public
    * key alone, which holds none.
    */
   keyedHash: ((purpose: KeyedPurpose, value: string) => string) | undefined;
 }
 
 /** What a keyed hash is for: each purpose has a key of its own. */
-export type KeyedPurpose = 'holder' | 'jti';
+export type KeyedPurpose = 'holder' | 'jti' | 'etag';
 
 // Keys of their own for keyed hashes, derived from the signing secret: the
 // signing key is never used for two purposes, nor one derived key for two.
-function keyedHasher(material: Uint8Array): (purpose: KeyedPurpose, value: string) => string {
+export function keyedHasher(material: Uint8Array): (purpose: KeyedPurpose, value: string) => string {
   const keys = new Map<KeyedPurpose, Buffer>();
   const keyFor = (purpose: KeyedPurpose) => {
     let key = keys.get(purpose);

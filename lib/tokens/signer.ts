@@ -5,7 +5,7 @@ import {
   invalid, matchClaims, MAX_USES_LIMIT, payloadOf, readClaims, TOKEN_TYPE, type DownloadClaims, type SignInput, type VerifyExpectation,
 } from './claims';
 import { decodeSegment, encodeSegment, isCanonical } from './compact';
-import { resolveAsymmetricKey, resolveSecretKey, sameHolder, type KeyConfig, type ResolvedKey, type SigningAlgorithm } from './keys';
+import { keyedHasher, resolveAsymmetricKey, resolveSecretKey, sameHolder, type KeyConfig, type ResolvedKey, type SigningAlgorithm } from './keys';
 
 export { matchClaims } from './claims';
 export type { DownloadClaims, SignInput, VerifyExpectation } from './claims';
@@ -81,6 +81,16 @@ export interface Signer {
    * a token bound to nothing matches every holder, a bound one never matches `undefined`.
    */
   holderMatches(claims: DownloadClaims, holder: string | undefined): boolean;
+  /**
+   * The strong ETag that answers of this link carry for a file whose own
+   * validator is `validator`: a keyed digest of the link's `jti` and that
+   * validator (weak when it is weak), so only a client that received an
+   * earlier answer of this very link can name it (a counted or late link's continuation proof). Keyed
+   * with the link's key; a key without secret material (a verify-only
+   * signer) uses a random key of this signer's, which other instances do
+   * not share.
+   */
+  linkTag(claims: DownloadClaims, validator: string): string;
 }
 
 /** The entries of a public JWK Set as verify-only key configurations. */
@@ -196,6 +206,7 @@ export function createSigner(options: SignerOptions): Signer {
   const verified = new VerifiedTokens(cacheSize);
   const signingKey = keys[0]!;
   const byKid = new Map(keys.map((key) => [key.kid, key]));
+  const instanceHash = keyedHasher(randomBytes(32));
   async function verifySignature(token: string, options: VerifySignatureOptions = {}): Promise<DownloadClaims> {
     const grace = options.graceSeconds ?? 0;
     let claims = verified.get(token);
@@ -276,6 +287,13 @@ export function createSigner(options: SignerOptions): Signer {
 
     async verify(token: string, expected: VerifyExpectation): Promise<DownloadClaims> {
       return matchClaims(await verifySignature(token), expected);
+    },
+
+    linkTag(claims: DownloadClaims, validator: string): string {
+      const hash = byKid.get(claims.kid)?.keyedHash ?? instanceHash;
+      const tag = `"${hash('etag', `${claims.jti ?? `${claims.issuedAt}.${claims.expires}`}\u0000${validator}`)}"`;
+      // A weak validator promises no byte-for-byte equality: neither may the link's.
+      return validator.startsWith('W/') ? `W/${tag}` : tag;
     },
 
     verifySignature,
