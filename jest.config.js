@@ -25,6 +25,14 @@ module.exports = {
     { ...base, displayName: 'nginx', testMatch: ['<rootDir>/__tests__/offload/**/*.test.ts'], globalSetup: '<rootDir>/__tests__/offload/global-setup.ts' },
     // Use counts shared by app instances through a real redis-server from Debian, started by the tests on 127.0.0.1.
     { ...base, displayName: 'redis', testMatch: ['<rootDir>/__tests__/redis/**/*.test.ts'], globalSetup: '<rootDir>/__tests__/redis/global-setup.ts' },
+    // The used-up link answers, on Express 4 too.
+    {
+      ...base,
+      displayName: 'redis-express4',
+      testMatch: ['<rootDir>/__tests__/redis/used-up-links.test.ts'],
+      globalSetup: '<rootDir>/__tests__/redis/global-setup.ts',
+      moduleNameMapper: { '^express$': 'express4', '^express/(.*)$': 'express4/$1' },
+    },
     // A bounded mixed attack load against a server process (scripts/load-attack.mjs --quick).
     { ...base, displayName: 'load', testMatch: ['<rootDir>/__tests__/load/**/*.test.ts'] },
     {

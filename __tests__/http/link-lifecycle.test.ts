@@ -375,6 +375,15 @@ describe('graceSeconds: media that outlives its link', () => {
     }
   });
 
+  test("in the grace period the file's own ETag, which size and time give away, continues nothing: only the link's", async () => {
+    const { app, link, etag } = await expiredLink(30);
+    const own = (await storage.stat('a.bin'))!.etag!;
+    expect(etag).not.toBe(own);
+    await expectSameAsForged(app, link, await get(app, link, { Range: 'bytes=600-', 'If-Range': own }));
+    await expectSameAsForged(app, link, await get(app, link, { 'If-None-Match': own }));
+    expect((await get(app, link, { Range: 'bytes=600-', 'If-Range': etag })).status).toBe(206);
+  });
+
   test('past the grace period nothing is served', async () => {
     const { app, link, etag } = await expiredLink(30);
     clock = (T0 + 60 + 30) * 1000;

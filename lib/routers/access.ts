@@ -77,17 +77,19 @@ export async function lookUp(req: Request, settings: Settings, context: RequestC
 
 /** What `findFile` (or `findFiles`) gave for `context.fileId`, checked: 404 for none or another tenant's. */
 export function acceptRecord(settings: Settings, context: RequestContext, file: unknown, hook = 'findFile'): FileRecord {
-  // A missing file and another tenant's are refused with the same work (an Error as the cause
-  // of each), so a batch of ids cannot tell them apart by time (issue 15).
-  if (file === null || file === undefined) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`${hook} found no such file`) });
-  if (typeof file !== 'object' || Array.isArray(file)) throw wrongResult(hook, file, 'a FileRecord object, or null when there is no such file');
-  const record = file as FileRecord;
-  if (settings.tenant !== undefined && (context.tenant === undefined || record.tenant !== context.tenant)) {
-    throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(context.noTenant ?? 'the file belongs to another tenant, or to none') });
-  }
-  context.file = record;
-  return record;
+  let refusal: string | undefined;
+  if (file === null || file === undefined) refusal = NO_SUCH_FILE;
+  else if (typeof file !== 'object' || Array.isArray(file)) throw wrongResult(hook, file, 'a FileRecord object, or null when there is no such file');
+  else if (settings.tenant !== undefined && (context.tenant === undefined || (file as FileRecord).tenant !== context.tenant)) refusal = context.noTenant ?? OTHER_TENANT;
+  // One refusal, built the same way for a missing file and another tenant's, so that a batch of
+  // ids cannot tell them apart by time (issue 15).
+  if (refusal !== undefined) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(refusal) });
+  context.file = file as FileRecord;
+  return file as FileRecord;
 }
+
+const NO_SUCH_FILE = 'the lookup found no such file';
+const OTHER_TENANT = 'the file belongs to another tenant, or to none';
 
 /** Locked files and records without stored content cannot be downloaded. */
 export function downloadable(file: FileRecord): DownloadableFile {
