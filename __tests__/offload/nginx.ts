@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,11 +38,21 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
-export async function startNginx(appPort: number, root: string): Promise<RunningNginx> {
+export function startNginx(appPort: number, root: string): Promise<RunningNginx> {
+  return startNginxWith((dir, port) => nginxConfig(dir, port, appPort, root));
+}
+
+/**
+ * nginx with a configuration of the caller's, written for its temp directory
+ * (which has the usual `body`, `proxy`, … temp subdirectories) and a free port.
+ */
+export async function startNginxWith(config: (dir: string, port: number) => string): Promise<RunningNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'esd-nginx-'));
+  // Workers run as an unprivileged user when nginx starts as root: they must reach files it writes here (a proxy_cache).
+  chmodSync(dir, 0o755);
   for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
   const port = await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, appPort, root));
+  writeFileSync(join(dir, 'nginx.conf'), config(dir, port));
   const child: ChildProcess = spawn(NGINX, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
   let errors = '';
   child.stderr!.on('data', (chunk: Buffer) => { errors += chunk.toString(); });
