@@ -27,8 +27,8 @@ export interface Host {
   seen: Seen[];
   /** Requests the app saw for this file id. */
   seenFor(fileId: string): Seen[];
-  /** A stable link of `mount` for `fileId` expiring at `expires` (a multiple of the bucket, Unix seconds). */
-  stableLink(mount: '/thumbs' | '/thumbs/old', fileId: string, expires: number): Promise<string>;
+  /** A stable link of `mount` for `fileId`, asking for `life.expiresIn`; it must expire at `life.expires`. */
+  stableLink(mount: '/thumbs' | '/thumbs/old', fileId: string, life: StableLife): Promise<string>;
   /** A private link at /files, counted when `maxUses` is given. */
   privateLink(fileId: string, maxUses?: number): Promise<string>;
   stop(): Promise<void>;
@@ -67,11 +67,9 @@ export async function startHost(): Promise<Host> {
     port,
     seen,
     seenFor: (fileId) => seen.filter((entry) => entry.path.split('/').at(-2) === fileId),
-    async stableLink(mount, fileId, expires) {
+    async stableLink(mount, fileId, { expires, expiresIn }) {
       const scope = `${mount}/${fileId}/content`;
-      // Asking for a bucket less than the wanted life still rounds up to `expires`, even if a second ticks meanwhile.
-      const nowSeconds = Math.floor(Date.now() / 1000);
-      const signed = await signer.sign({ fileId, scope, expiresIn: expires - nowSeconds - (BUCKET_SECONDS - 1), bucketSeconds: BUCKET_SECONDS });
+      const signed = await signer.sign({ fileId, scope, expiresIn, bucketSeconds: BUCKET_SECONDS });
       if (!signed.stable || signed.expires !== expires) throw new Error(`not the stable link asked for: ${JSON.stringify(signed)}`);
       return `${scope}?token=${signed.token}&expires=${signed.expires}`;
     },
@@ -87,9 +85,21 @@ export async function startHost(): Promise<Host> {
   };
 }
 
-/** The first bucket boundary at least `seconds` from now (Unix seconds): when the stable links of a test expire. */
-export function expiryAtLeast(seconds: number): number {
-  return Math.ceil((Date.now() / 1000 + seconds) / BUCKET_SECONDS) * BUCKET_SECONDS;
+/** When a test's stable links expire (Unix seconds) and the lifetime they are issued with. */
+export interface StableLife {
+  expires: number;
+  expiresIn: number;
+}
+
+/**
+ * The first bucket boundary at least `seconds` from now, and the lifetime to
+ * ask for so that links issued during the next BUCKET_SECONDS - 1 seconds
+ * all round up to it: they are the same URL, as from the router.
+ */
+export function stableLife(seconds: number): StableLife {
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const expires = Math.ceil((nowSeconds + seconds) / BUCKET_SECONDS) * BUCKET_SECONDS;
+  return { expires, expiresIn: expires - nowSeconds - (BUCKET_SECONDS - 1) };
 }
 
 /** Resolves at the instant `at` (ms since the epoch) by the wall clock. */
