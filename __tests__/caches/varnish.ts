@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../offload/nginx';
+import { freePort, whenServing, type RunningNginx } from '../offload/nginx';
 
 /** Debian's varnishd, wherever PATH puts sbin. */
 export const VARNISHD = ['/usr/sbin/varnishd', '/usr/bin/varnishd'].find((path) => {
@@ -14,10 +14,7 @@ export const VARNISHD = ['/usr/sbin/varnishd', '/usr/bin/varnishd'].find((path) 
   }
 }) ?? 'varnishd';
 
-export interface RunningVarnish {
-  base: string;
-  stop(): Promise<void>;
-}
+export type RunningVarnish = RunningNginx;
 
 /**
  * varnishd in the foreground on a free port of 127.0.0.1, its working
@@ -40,32 +37,6 @@ export async function startVarnish(source: { backendPort: number } | { vcl: stri
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      await fetch(`${base}/varnish-ready`);
-      break;
-    } catch {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        child.kill('SIGKILL');
-        rmSync(dir, { recursive: true, force: true });
-        throw new Error(`varnishd did not start: ${output}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  return {
-    base,
-    // SIGTERM to the manager stops its cache child too; then the directory goes.
-    stop: () => new Promise<void>((resolve) => {
-      const done = () => {
-        rmSync(dir, { recursive: true, force: true });
-        resolve();
-      };
-      if (child.exitCode !== null || child.signalCode !== null) return done();
-      child.once('exit', done);
-      child.kill('SIGTERM');
-    }),
-  };
+  // SIGTERM to the manager stops its cache child too.
+  return whenServing({ child, dir, base: `http://127.0.0.1:${port}`, name: 'varnishd', output: () => output, stopSignal: 'SIGTERM', timeoutMs: 20_000 });
 }
