@@ -23,6 +23,8 @@ module.exports = {
     },
     // nginx offload through a real nginx from Debian, started by the tests on 127.0.0.1.
     { ...base, displayName: 'nginx', testMatch: ['<rootDir>/__tests__/offload/**/*.test.ts'], globalSetup: '<rootDir>/__tests__/offload/global-setup.ts' },
+    // Caches in front of stable links: nginx proxy_cache, Varnish's default VCL and Chromium behind nginx, on 127.0.0.1.
+    { ...base, displayName: 'caches', testMatch: ['<rootDir>/__tests__/caches/**/*.test.ts'], globalSetup: '<rootDir>/__tests__/caches/global-setup.ts' },
     // Use counts shared by app instances through a real redis-server from Debian, started by the tests on 127.0.0.1.
     { ...base, displayName: 'redis', testMatch: ['<rootDir>/__tests__/redis/**/*.test.ts'], globalSetup: '<rootDir>/__tests__/redis/global-setup.ts' },
     // The used-up link answers, on Express 4 too.

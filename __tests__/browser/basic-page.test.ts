@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createSigner } from '../../lib';
+import { launchChromium } from '../helpers/chromium';
 import { startExample, type RunningExample } from '../helpers/example';
 
 // The point of signed URLs: a real browser loads them with no Authorization header.
@@ -16,14 +17,7 @@ const profile = mkdtempSync(join(tmpdir(), 'esd-chromium-'));
 beforeAll(async () => {
   example = await startExample('basic', { DOWNLOAD_SECRET: SECRET });
   // A fresh profile directory (--user-data-dir) per run.
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    acceptDownloads: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
+  browser = await launchChromium(profile, { acceptDownloads: true });
   page = browser.pages()[0] ?? (await browser.newPage());
   await page.goto(`${example.base}/`);
 }, 60_000);

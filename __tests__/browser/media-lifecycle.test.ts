@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import express from 'express';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createDownloads, createSigner, fsStorage, memoryUseStore, type DownloadEvent } from '../../lib';
+import { launchChromium } from '../helpers/chromium';
 
 // Issue 10 in a real browser: a <video> on a single-use link seeks without
 // using the link up, and keeps seeking after the link expires within
@@ -53,10 +54,7 @@ afterAll(async () => {
 async function freshPage(): Promise<Page> {
   const profile = mkdtempSync(join(tmpdir(), 'esd-chromium-media-'));
   profiles.push(profile);
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium(profile);
   browsers.push(browser);
   const page = browser.pages()[0] ?? (await browser.newPage());
   const cdp = await browser.newCDPSession(page);

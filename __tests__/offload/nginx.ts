@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,22 +38,46 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
-export async function startNginx(appPort: number, root: string): Promise<RunningNginx> {
+export function startNginx(appPort: number, root: string): Promise<RunningNginx> {
+  return startNginxWith((dir, port) => nginxConfig(dir, port, appPort, root));
+}
+
+/**
+ * nginx with a configuration of the caller's, written for its temp directory
+ * (which has the usual `body`, `proxy`, … temp subdirectories) and a free port.
+ */
+export async function startNginxWith(config: (dir: string, port: number) => string): Promise<RunningNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'esd-nginx-'));
+  // Workers run as an unprivileged user when nginx starts as root: they must reach files it writes here (a proxy_cache).
+  chmodSync(dir, 0o755);
   for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
   const port = await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, appPort, root));
+  writeFileSync(join(dir, 'nginx.conf'), config(dir, port));
   const child: ChildProcess = spawn(NGINX, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
   let errors = '';
   child.stderr!.on('data', (chunk: Buffer) => { errors += chunk.toString(); });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
+  return whenServing({ child, dir, base: `http://127.0.0.1:${port}`, name: 'nginx', output: () => errors, stopSignal: 'SIGQUIT', timeoutMs: 10_000 });
+}
+
+/**
+ * Waits until a server process started on `base` answers HTTP, then hands
+ * back its `base` and a `stop` that signals it, waits for its exit and
+ * removes its directory. A process that exits or stays silent past
+ * `timeoutMs` is killed and reported with its `output`.
+ */
+export async function whenServing(server: { child: ChildProcess; dir: string; base: string; name: string; output: () => string; stopSignal: NodeJS.Signals; timeoutMs: number }): Promise<RunningNginx> {
+  const { child, dir, base } = server;
+  const deadline = Date.now() + server.timeoutMs;
   for (;;) {
     try {
       await fetch(`${base}/`);
       break;
     } catch {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start: ${errors}`);
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+        throw new Error(`${server.name} did not start: ${server.output()}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -64,9 +88,9 @@ export async function startNginx(appPort: number, root: string): Promise<Running
         rmSync(dir, { recursive: true, force: true });
         resolve();
       };
-      if (child.exitCode !== null) return done();
+      if (child.exitCode !== null || child.signalCode !== null) return done();
       child.once('exit', done);
-      child.kill('SIGQUIT');
+      child.kill(server.stopSignal);
     }),
   };
 }
