@@ -91,7 +91,8 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
       await checkRevocation(req, settings, claims, file);
       const target = downloadable(file);
       // In a grace period the answer must not be cached as if the link were still valid.
-      const remaining = claims.expired === true ? 0 : Math.max(0, claims.expires - Math.floor(Date.now() / 1000));
+      // Rounded down to whole seconds left (the current second counts as gone), so no copy outlives the link.
+      const remaining = claims.expired === true ? 0 : Math.max(0, claims.expires - Math.ceil(Date.now() / 1000));
       // A counted, bound or late link must reach this app on every use: never a shared cache.
       const shared = options.sharedCache === true && claims.maxUses === undefined && claims.holder === undefined && claims.expired !== true;
       await serveRecord(req, res, settings, context, target, {
