@@ -15,7 +15,11 @@ describe('createSigner start-up checks', () => {
     [{ secret: SECRET, keys: [] }, /either `secret` or `keys`/],
     [{ keys: [{ kid: 'a', alg: 'HS256', secret: SECRET }, { kid: 'a', alg: 'HS256', secret: SECRET }] }, /appears twice/],
     [{ keys: [{ kid: 'a', alg: 'RS256', secret: SECRET }] }, /use 'HS256', 'EdDSA' or 'ES256'/],
-    [{ keys: [{ alg: 'HS256', secret: SECRET }] }, /needs a non-empty string `kid`/],
+    [{ keys: [{ kid: '', alg: 'HS256', secret: SECRET }] }, /keys\[0\] needs a non-empty string `kid`/],
+    [{ keys: [{ alg: 'HS256', secret: SECRET }] }, /keys\[0\] has no `kid`, and the first key signs every new token. Put a key with a `kid` first/],
+    [{ keys: [{ kid: 'k2', alg: 'HS256', secret: SECRET }, { alg: 'HS256', secret: SECRET }, { alg: 'HS256', secret: `${SECRET}-2` }] }, /keys\[1\] and keys\[2\] both have no `kid`; only one entry may omit it/],
+    [{ keys: [{ kid: 'k2', alg: 'HS256', secret: SECRET }, { alg: 'EdDSA', publicKey: 'x' }] }, /keys\[1\] has no `kid`, and only an HS256 secret \(the old createSigner\(\{ secret \}\)\) may omit it/],
+    [{ keys: [{ kid: 'k2', alg: 'HS256', secret: SECRET }, { alg: 'HS256', secret: 'short' }] }, /keys\[1\] \(the entry without kid\): the secret is 5 bytes/],
     [{ secret: SECRET, clockTolerance: 3600 }, /clockTolerance/],
     [{ secret: SECRET, secrt: 1 }, /unknown option `secrt`. Did you mean `secret`\?/],
     [{ keys: [{ kid: 'e', alg: 'EdDSA', publicKey: 'not a pem' }] }, /could not read the key/],
@@ -119,6 +123,47 @@ describe('key rotation', () => {
     const b = createSigner({ keys: [{ kid: 'b', alg: 'HS256', secret: SECRET }] });
     const { token } = await a.sign({ fileId: 'f', expiresIn: 60 });
     await expectInvalid(b.verify(token, { fileId: 'f' }));
+  });
+});
+
+describe('rotating from `secret` to `keys`: the old secret as the entry without kid', () => {
+  const OLD = `${SECRET}-old`;
+  const NEW = `${SECRET}-new`;
+  const headerOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
+  const rotated = createSigner({ keys: [{ kid: 'k2', alg: 'HS256', secret: NEW }, { alg: 'HS256', secret: OLD }] });
+
+  test('a link signed under { secret } verifies after the rotation; new links carry the new kid; dropping the entry refuses the old link', async () => {
+    const old = await createSigner({ secret: OLD }).sign({ fileId: 'f', tenant: 't', expiresIn: 60 });
+    expect(headerOf(old.token)).toEqual({ alg: 'HS256', typ: 'esd-download+jwt' });
+    const claims = await rotated.verify(old.token, { fileId: 'f', tenant: 't', expires: old.expires });
+    expect(claims).toMatchObject({ fileId: 'f', tenant: 't', expires: old.expires });
+    expect(claims).not.toHaveProperty('kid');
+    const fresh = await rotated.sign({ fileId: 'f', expiresIn: 60 });
+    expect(headerOf(fresh.token)).toEqual({ alg: 'HS256', typ: 'esd-download+jwt', kid: 'k2' });
+    const retired = createSigner({ keys: [{ kid: 'k2', alg: 'HS256', secret: NEW }] });
+    await expect(retired.verify(fresh.token, { fileId: 'f' })).resolves.toMatchObject({ kid: 'k2' });
+    await expectInvalid(retired.verify(old.token, { fileId: 'f', tenant: 't' }));
+  });
+
+  test('a token is checked only by the entry it names: a kid never by the kid-less entry, no kid never by a kid\'d one', async () => {
+    // Each token below is signed with a secret the rotated signer holds, under the other naming.
+    const oldSecretWithKid = await createSigner({ keys: [{ kid: 'k1', alg: 'HS256', secret: OLD }] }).sign({ fileId: 'f', expiresIn: 60 });
+    const newSecretWithoutKid = await createSigner({ secret: NEW }).sign({ fileId: 'f', expiresIn: 60 });
+    await expectInvalid(rotated.verify(oldSecretWithKid.token, { fileId: 'f' }));
+    await expectInvalid(rotated.verify(newSecretWithoutKid.token, { fileId: 'f' }));
+    // A kid-less token is not tried against an asymmetric key either.
+    const pair = generateKeyPairSync('ed25519');
+    const edOnly = createSigner({ keys: [{ kid: 'e', alg: 'EdDSA', privateKey: pair.privateKey, publicKey: pair.publicKey }, { alg: 'HS256', secret: OLD }] });
+    await expectInvalid(edOnly.verify(newSecretWithoutKid.token, { fileId: 'f' }));
+    const old = await createSigner({ secret: OLD }).sign({ fileId: 'f', expiresIn: 60 });
+    await expect(edOnly.verify(old.token, { fileId: 'f' })).resolves.toMatchObject({ fileId: 'f' });
+  });
+
+  test('a link bound to a holder under { secret } still matches that holder (and no other) after the rotation', async () => {
+    const old = await createSigner({ secret: OLD }).sign({ fileId: 'f', expiresIn: 60, holder: 'session-A' });
+    const claims = await rotated.verify(old.token, { fileId: 'f' });
+    expect(rotated.holderMatches(claims, 'session-A')).toBe(true);
+    expect(rotated.holderMatches(claims, 'session-B')).toBe(false);
   });
 });
 

@@ -11,9 +11,14 @@ export type SigningAlgorithm = 'HS256' | 'EdDSA' | 'ES256';
  */
 export type AsymmetricKeyInput = JWK | string | KeyObject;
 
-/** A shared-secret key (HS256). The secret must be at least 32 bytes. */
+/**
+ * A shared-secret key (HS256). The secret must be at least 32 bytes.
+ * One entry of `keys` may omit `kid`: it signs nothing and verifies only the
+ * tokens that carry no `kid`, the links issued under `createSigner({ secret })`,
+ * so moving from `secret` to `keys` keeps them working until they expire.
+ */
 export interface SecretKeyConfig {
-  kid: string;
+  kid?: string;
   alg: 'HS256';
   secret: string | Uint8Array;
 }
@@ -101,11 +106,13 @@ function hs256(secret: Uint8Array): Pick<ResolvedKey, 'sign' | 'verify'> {
   };
 }
 
-/** Validates an HS256 secret and returns the key; throws at start-up when it is too short. */
-export function resolveSecretKey(kid: string | undefined, secret: unknown): ResolvedKey {
+/**
+ * Validates an HS256 secret and returns the key; throws at start-up when it is
+ * too short. `where` names the option in messages.
+ */
+export function resolveSecretKey(kid: string | undefined, secret: unknown, where: string): ResolvedKey {
   const bytes =
     typeof secret === 'string' ? new TextEncoder().encode(secret) : secret instanceof Uint8Array ? secret : undefined;
-  const where = kid === undefined ? 'createSigner({ secret })' : `createSigner: key "${kid}"`;
   if (bytes === undefined) {
     throw new TypeError(`${where}: the secret must be a string or a Uint8Array of at least ${MIN_SECRET_BYTES} bytes.`);
   }
