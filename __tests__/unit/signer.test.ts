@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createSigner, DownloadError } from '../../lib';
+import { holderHashV040, hs256Token } from '../helpers/v040-tokens';
 
 const SECRET = 'unit-secret-that-is-at-least-32-bytes!!';
 
@@ -164,6 +165,52 @@ describe('rotating from `secret` to `keys`: the old secret as the entry without 
     const claims = await rotated.verify(old.token, { fileId: 'f' });
     expect(rotated.holderMatches(claims, 'session-A')).toBe(true);
     expect(rotated.holderMatches(claims, 'session-B')).toBe(false);
+  });
+});
+
+describe('holder binding: one hash per link', () => {
+  const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { hb: string; jti: string };
+
+  test('two links for one holder carry unrelated hashes; each matches its holder only', async () => {
+    const signer = createSigner({ secret: SECRET });
+    const first = await signer.verify((await signer.sign({ fileId: 'f', expiresIn: 60, holder: 'session-A' })).token, { fileId: 'f' });
+    const second = await signer.verify((await signer.sign({ fileId: 'f', expiresIn: 60, holder: 'session-A' })).token, { fileId: 'f' });
+    expect(first.holder).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(second.holder).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(first.holder).not.toBe(second.holder);
+    for (const claims of [first, second]) {
+      expect(signer.holderMatches(claims, 'session-A')).toBe(true);
+      expect(signer.holderMatches(claims, 'session-B')).toBe(false);
+      expect(signer.holderMatches(claims, undefined)).toBe(false);
+    }
+    // A hash belongs to its link: under another jti it matches nobody.
+    expect(signer.holderMatches({ ...first, jti: second.jti! }, 'session-A')).toBe(false);
+  });
+
+  test('cache-stable links: one token per holder in a bucket, another holder gets another jti and hash', async () => {
+    const signer = createSigner({ secret: SECRET, now: () => 1_700_000_000_000 });
+    const input = { fileId: 'f', expiresIn: 60, bucketSeconds: 300 };
+    const a1 = await signer.sign({ ...input, holder: 'session-A' });
+    const a2 = await signer.sign({ ...input, holder: 'session-A' });
+    const b = await signer.sign({ ...input, holder: 'session-B' });
+    expect(a1.stable).toBe(true);
+    expect(a2.token).toBe(a1.token);
+    expect(b.jti).not.toBe(a1.jti);
+    expect(claimsOf(b.token).hb).not.toBe(claimsOf(a1.token).hb);
+    const claims = await signer.verify(a1.token, { fileId: 'f' });
+    expect(signer.holderMatches(claims, 'session-A')).toBe(true);
+    expect(signer.holderMatches(claims, 'session-B')).toBe(false);
+  });
+
+  test('a link 0.4.0 bound (the hash of the holder alone) works for its holder until it expires; new links never carry that form', async () => {
+    const signer = createSigner({ secret: SECRET });
+    const now = Math.floor(Date.now() / 1000);
+    const legacy = hs256Token(SECRET, { fid: 'f', iat: now, exp: now + 60, jti: 'legacy-jti', hb: holderHashV040(SECRET, 'session-A') });
+    const claims = await signer.verify(legacy, { fileId: 'f' });
+    expect(signer.holderMatches(claims, 'session-A')).toBe(true);
+    expect(signer.holderMatches(claims, 'session-B')).toBe(false);
+    const fresh = await signer.sign({ fileId: 'f', expiresIn: 60, holder: 'session-A' });
+    expect(claimsOf(fresh.token).hb).not.toBe(holderHashV040(SECRET, 'session-A'));
   });
 });
 

@@ -51,8 +51,20 @@ export interface ResolvedKey {
   keyedHash: ((purpose: KeyedPurpose, value: string) => string) | undefined;
 }
 
-/** What a keyed hash is for: each purpose has a key of its own. */
-export type KeyedPurpose = 'holder' | 'jti';
+/**
+ * What a keyed hash is for: each purpose has a key of its own. 'holder' binds
+ * a link to its holder; 'holder-0.4' is the form 0.4.0 bound links carry, kept
+ * to verify them (see holder.ts).
+ */
+export type KeyedPurpose = 'holder' | 'holder-0.4' | 'jti';
+
+// The HKDF info of each purpose. An info once released never changes: tokens in
+// the wild carry hashes made with it.
+const PURPOSE_INFO: Record<KeyedPurpose, string> = {
+  holder: 'express-signed-downloads link holder v2',
+  'holder-0.4': 'express-signed-downloads holder v1',
+  jti: 'express-signed-downloads jti v1',
+};
 
 // Keys of their own for keyed hashes, derived from the signing secret: the
 // signing key is never used for two purposes, nor one derived key for two.
@@ -61,20 +73,13 @@ function keyedHasher(material: Uint8Array): (purpose: KeyedPurpose, value: strin
   const keyFor = (purpose: KeyedPurpose) => {
     let key = keys.get(purpose);
     if (key === undefined) {
-      key = Buffer.from(hkdfSync('sha256', material, new Uint8Array(0), `express-signed-downloads ${purpose} v1`, 32));
+      key = Buffer.from(hkdfSync('sha256', material, new Uint8Array(0), PURPOSE_INFO[purpose], 32));
       keys.set(purpose, key);
     }
     return key;
   };
   // 128 bits: the hash only has to be unguessable, and it rides in every URL.
   return (purpose, value) => createHmac('sha256', keyFor(purpose)).update(value, 'utf8').digest().subarray(0, 16).toString('base64url');
-}
-
-/** Constant-time comparison of two holder hashes. */
-export function sameHolder(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 export const MIN_SECRET_BYTES = 32;

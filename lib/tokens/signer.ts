@@ -5,7 +5,8 @@ import {
   invalid, matchClaims, MAX_USES_LIMIT, payloadOf, readClaims, TOKEN_TYPE, type DownloadClaims, type SignInput, type VerifyExpectation,
 } from './claims';
 import { decodeSegment, encodeSegment, isCanonical } from './compact';
-import { resolveAsymmetricKey, resolveSecretKey, sameHolder, type KeyConfig, type ResolvedKey, type SigningAlgorithm } from './keys';
+import { holderClaim, isHolder } from './holder';
+import { resolveAsymmetricKey, resolveSecretKey, type KeyConfig, type ResolvedKey, type SigningAlgorithm } from './keys';
 
 export { matchClaims } from './claims';
 export type { DownloadClaims, SignInput, VerifyExpectation } from './claims';
@@ -278,21 +279,18 @@ export function createSigner(options: SignerOptions): Signer {
         throw new TypeError('sign: holder must be a string, and the signing key an HS256 secret or a private key.');
       }
       const nowSeconds = Math.floor(now() / 1000);
-      const holder = input.holder === undefined ? undefined : signingKey.keyedHash!('holder', input.holder);
       const header: Record<string, unknown> = { alg: signingKey.alg, typ: TOKEN_TYPE };
       if (signingKey.kid !== undefined) header.kid = signingKey.kid;
       const stable = stableTimes(input, nowSeconds);
-      if (stable !== undefined) {
-        // The jti follows from everything the token binds, so equal input in a bucket is an equal token.
-        const bound = encodeSegment(payloadOf(input, { ...stable, jti: '', holder }));
-        const jti = signingKey.keyedHash!('jti', `${signingKey.kid ?? ''}.${bound}`);
-        const token = await signingKey.sign(header, encodeSegment(payloadOf(input, { ...stable, jti, holder })));
-        return { token, expires: stable.expires, jti, stable: true, expiresIn: stable.expires - nowSeconds };
-      }
-      const expires = nowSeconds + input.expiresIn;
-      const jti = randomBytes(16).toString('base64url');
-      const token = await signingKey.sign(header, encodeSegment(payloadOf(input, { issuedAt: nowSeconds, expires, jti, holder })));
-      return { token, expires, jti, stable: false, expiresIn: input.expiresIn };
+      const times = stable ?? { issuedAt: nowSeconds, expires: nowSeconds + input.expiresIn };
+      // A stable token's jti follows from everything it binds, so equal input in a bucket is an
+      // equal token; the holder value goes into that keyed hash, never into the token.
+      const jti = stable === undefined
+        ? randomBytes(16).toString('base64url')
+        : signingKey.keyedHash!('jti', `${signingKey.kid ?? ''}.${encodeSegment(payloadOf(input, { ...stable, jti: '', holder: input.holder }))}`);
+      const holder = input.holder === undefined ? undefined : holderClaim(signingKey.keyedHash!, jti, input.holder);
+      const token = await signingKey.sign(header, encodeSegment(payloadOf(input, { ...times, jti, holder })));
+      return { token, expires: times.expires, jti, stable: stable !== undefined, expiresIn: times.expires - nowSeconds };
     },
 
     algorithm: signingKey.alg,
@@ -302,7 +300,7 @@ export function createSigner(options: SignerOptions): Signer {
     holderMatches(claims: DownloadClaims, holder: string | undefined): boolean {
       if (claims.holder === undefined) return true;
       const hash = byKid.get(claims.kid)?.keyedHash;
-      return holder !== undefined && hash !== undefined && sameHolder(hash('holder', holder), claims.holder);
+      return holder !== undefined && hash !== undefined && isHolder(hash, claims.jti, claims.holder, holder);
     },
 
     async verify(token: string, expected: VerifyExpectation): Promise<DownloadClaims> {
