@@ -167,3 +167,39 @@ describe('createSigner({ jwks })', () => {
     expect(new DownloadError('TOKEN_INVALID').status).toBe(401);
   });
 });
+
+describe('inspect shows hostile claims, never obeys them', () => {
+  // Decoding comes before verifying, so anyone can craft what inspect prints.
+  const ESC = '\u001b';
+  const OSC52 = `${ESC}]52;c;ZXZpbCBjbGlwYm9hcmQ=\u0007`;
+  const FAKE_VERDICT = `\r${ESC}[2K${ESC}[32mverdict: signature, expiry and URL check out`;
+  const RAW = [ESC, '\u0007', '\r', '\n\n', '\u007f', '\u009b', '\u0085', '\u202e', '\u2066', '\u200f', '\u061c'];
+  const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const tokenWith = (header: object, claims: object) => `${segment({ alg: 'HS256', typ: 'esd-download+jwt', ...header })}.${segment({ fid: '42', iat: now, exp: now + 600, ...claims })}.c2ln`;
+  const expectInert = (out: string) => {
+    for (const raw of RAW) expect(out).not.toContain(raw);
+    expect(out.split('\n').filter((line) => line.startsWith('verdict:'))).toHaveLength(1);
+  };
+
+  test('escape sequences, C1 and bidi controls in claims, the header and the URL are printed as escapes', () => {
+    const token = tokenWith({ kid: `\u009b2J${ESC}[1A` }, {
+      scp: `/files/42/content${OSC52}${FAKE_VERDICT}\n\n`, sub: `\u202eevil\u2066\u200f\u061c`, ten: `${ESC}[8m\u007f\u0085`, mu: `\u009b31m${OSC52}`,
+    });
+    const url = `https://app.example.com/files/42/content${ESC}[31m\u202e?token=${token}&expires=${now + 600}&x=${ESC}`;
+    const checked = run('inspect', url, '--secret', SECRET);
+    expect(checked.code).toBe(1);
+    expectInert(checked.out);
+    expect(checked.out).toContain('\\x1b]52;c;ZXZpbCBjbGlwYm9hcmQ=\\x07\\x0d\\x1b[2K\\x1b[32mverdict: signature, expiry and URL check out\\x0a\\x0a');
+    expect(checked.out).toContain('\\u202eevil\\u2066\\u200f\\u061c');
+    expect(checked.out).toContain('\\x9b2J');
+    expect(checked.out).toContain('\\x7f\\x85');
+  });
+
+  test('a claim reaching the accepting verdict (maxUses) is escaped too', () => {
+    const unchecked = run('inspect', tokenWith({}, { mu: `\u009b31m${OSC52}\r` }));
+    expect(unchecked.code).toBe(0);
+    expectInert(unchecked.out);
+    expect(unchecked.out).toContain('its use count (maxUses \\x9b31m\\x1b]52;c;ZXZpbCBjbGlwYm9hcmQ=\\x07\\x0d: a used-up link is 410)');
+  });
+});

@@ -4,6 +4,7 @@ import { decodeSegment } from '../tokens/compact';
 import { linkParameters } from '../routers/link-parameters';
 import { createSigner, type SignerOptions } from '../tokens/signer';
 import { UsageError } from './keygen';
+import { printable } from './printable';
 
 /** What `inspect` was given: a whole URL (its query read exactly as the signed route reads it), or a bare token. */
 function parseInput(input: string): { token: string; expires: number | undefined; path: string | undefined; queryProblem: string | undefined } {
@@ -124,5 +125,6 @@ export async function inspect(input: string, options: InspectOptions): Promise<{
   else {
     lines.push(`verdict: ${checked ? 'signature, expiry and URL check out' : 'expiry and URL check out; the signature was not checked'}. The route also checks what a token cannot show: ${unseen(claims).join('; ')}.`);
   }
-  return { report: `${lines.join('\n')}\n`, ok: problems.length === 0 };
+  // Line by line: a newline inside a claim must not start a line of its own.
+  return { report: `${lines.map(printable).join('\n')}\n`, ok: problems.length === 0 };
 }

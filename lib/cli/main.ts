@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { inspect } from './inspect';
 import { keygen, UsageError } from './keygen';
+import { printable } from './printable';
 
 const USAGE = `usage:
   express-signed-downloads keygen --alg HS256|EdDSA|ES256 [--kid K]
@@ -50,7 +51,7 @@ main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {
     const usage = error instanceof UsageError || (error as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
-    process.stderr.write(`express-signed-downloads: ${(error as Error).message}\n${usage ? `${USAGE}\n` : ''}`);
+    process.stderr.write(`express-signed-downloads: ${printable((error as Error).message)}\n${usage ? `${USAGE}\n` : ''}`);
     process.exitCode = usage ? 2 : 1;
   },
 );
