@@ -6,10 +6,12 @@ import { join, resolve } from 'node:path';
 import { createSigner, DownloadError } from '../../lib';
 
 const cli = resolve(__dirname, '../../dist/cli/main.js');
-const run = (...args: string[]) => {
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+/** The CLI with `input` on its standard input and `env` added to its environment. */
+const runWith = ({ input, env }: { input?: string; env?: Record<string, string> }, ...args: string[]) => {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input, env: { ...process.env, ...env } });
   return { code: result.status, out: result.stdout, err: result.stderr };
 };
+const run = (...args: string[]) => runWith({}, ...args);
 const SECRET = 'cli-test-secret-that-is-at-least-32-bytes';
 const dir = mkdtempSync(join(tmpdir(), 'esd-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,6 +41,17 @@ describe('keygen', () => {
     expect(verifier.canSign).toBe(false);
     const { token } = await issuer.sign({ fileId: 'f', expiresIn: 60 });
     await expect(verifier.verify(token, { fileId: 'f' })).resolves.toMatchObject({ fileId: 'f', kid: '2026-11' });
+  });
+
+  test('HS256 with --kid: the keys entry holding the secret, never a secret without its kid', async () => {
+    const { code, out } = run('keygen', '--alg', 'HS256', '--kid', '2026-12');
+    expect(code).toBe(0);
+    const entry = JSON.parse(out) as { kid: string; alg: 'HS256'; secret: string };
+    expect(Object.keys(entry)).toEqual(['kid', 'alg', 'secret']);
+    expect(entry).toMatchObject({ kid: '2026-12', alg: 'HS256', secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    const { token } = await createSigner({ keys: [entry] }).sign({ fileId: 'f', expiresIn: 60 });
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid).toBe('2026-12');
+    expect(run('keygen', '--alg', 'HS256', '--kid', '').err).toContain('--kid must not be empty');
   });
 
   test('a missing or unknown --alg is a usage error (exit 2)', () => {
@@ -146,12 +159,14 @@ describe('inspect: why is my link 401?', () => {
     const { url } = await link();
     const plain = run('inspect', url);
     expect(plain.code).toBe(0);
-    expect(plain.out).toContain('signature: not checked (pass --secret or --jwks)');
+    expect(plain.out).toContain('signature: not checked (pass --secret, --secret-env, --keys or --jwks)');
     const garbage = run('inspect', 'not-a-token');
     expect(garbage.code).toBe(1);
     expect(garbage.out).toContain('not a download token');
     expect(run('inspect').code).toBe(2);
-    expect(run('inspect', url, '--secret', 'x', '--jwks', '{}').code).toBe(2);
+    const both = run('inspect', url, '--secret', 'x', '--jwks', '{}');
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('pass one of --secret, --secret-env, --keys or --jwks, not --secret and --jwks');
   });
 });
 
@@ -201,5 +216,81 @@ describe('inspect shows hostile claims, never obeys them', () => {
     expect(unchecked.code).toBe(0);
     expectInert(unchecked.out);
     expect(unchecked.out).toContain('its use count (maxUses \\x9b31m\\x1b]52;c;ZXZpbCBjbGlwYm9hcmQ=\\x07\\x0d: a used-up link is 410)');
+  });
+});
+
+describe('inspect: keys as the app holds them, and secrets off the command line', () => {
+  const OLD = SECRET;
+  const NEW = `${SECRET}-new`;
+  const rotatedKeys = [{ kid: 'k2', alg: 'HS256' as const, secret: NEW }, { alg: 'HS256' as const, secret: OLD }];
+  const keysFile = (name: string, keys: unknown) => {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(keys));
+    return file;
+  };
+
+  test('--keys: a link from { secret } checks out against the rotated list (its entry without kid), as does a new one', async () => {
+    const file = keysFile('rotated.json', rotatedKeys);
+    const old = await link(createSigner({ secret: OLD }));
+    const fresh = await link(createSigner({ keys: rotatedKeys }));
+    for (const { url } of [old, fresh]) {
+      const { code, out } = run('inspect', url, '--keys', file);
+      expect(code).toBe(0);
+      expect(out).toContain('signature: valid for the given key');
+    }
+  });
+
+  test('--keys without an entry lacking kid: a kid-less link is refused, and inspect says why and how to keep it', async () => {
+    const file = keysFile('new-only.json', [rotatedKeys[0]]);
+    const { url } = await link(createSigner({ secret: OLD }));
+    const { code, out } = run('inspect', url, '--keys', file);
+    expect(code).toBe(1);
+    expect(out).toContain('verdict: refused (401 TOKEN_INVALID): an app configured with `keys` refuses this token: it carries no `kid` (it was issued under createSigner({ secret })), and only an entry of `keys` without a `kid` verifies such links. To keep them working, add the old secret to `keys` after the key that signs: { alg: "HS256", secret: <the old secret> }');
+  });
+
+  test('--secret against a link that names a key: the app with `secret` refuses it, and inspect says so', async () => {
+    const { url } = await link(createSigner({ keys: rotatedKeys }));
+    const { code, out } = run('inspect', url, '--secret', NEW);
+    expect(code).toBe(1);
+    expect(out).toContain('verdict: refused (401 TOKEN_INVALID): an app configured with `secret` refuses this token: it names the key "k2"');
+  });
+
+  test('--keys matches keys by kid as the app does: the right secret under another kid does not verify', async () => {
+    const file = keysFile('two.json', [{ kid: 'a', alg: 'HS256', secret: OLD }, { kid: 'b', alg: 'HS256', secret: NEW }]);
+    const byB = await link(createSigner({ keys: [{ kid: 'b', alg: 'HS256', secret: NEW }] }));
+    expect(run('inspect', byB.url, '--keys', file).code).toBe(0);
+    const misnamed = await link(createSigner({ keys: [{ kid: 'a', alg: 'HS256', secret: NEW }] }));
+    const { code, out } = run('inspect', misnamed.url, '--keys', file);
+    expect(code).toBe(1);
+    expect(out).toContain('verdict: refused (401 TOKEN_INVALID): signature does not verify');
+  });
+
+  test("--keys takes keygen's output: an EdDSA pair, or an HS256 entry with its kid", async () => {
+    const pair = run('keygen', '--alg', 'EdDSA', '--kid', 'e1').out;
+    const { privateKey, publicKey } = JSON.parse(pair) as { privateKey: never; publicKey: never };
+    const signedEd = await link(createSigner({ keys: [{ kid: 'e1', alg: 'EdDSA', privateKey, publicKey }] }));
+    expect(run('inspect', signedEd.url, '--keys', keysFile('ed.json', JSON.parse(pair))).code).toBe(0);
+    const entry = run('keygen', '--alg', 'HS256', '--kid', 'h1').out;
+    const signedHs = await link(createSigner({ keys: [JSON.parse(entry) as { kid: string; alg: 'HS256'; secret: string }] }));
+    expect(run('inspect', signedHs.url, '--keys', keysFile('hs.json', JSON.parse(entry))).code).toBe(0);
+    const jwkSet = run('inspect', signedEd.url, '--keys', keysFile('set.json', { keys: [JSON.parse(pair).publicKey] }));
+    expect(jwkSet.code).toBe(2);
+    expect(jwkSet.err).toContain('a JWK Set goes to --jwks');
+  });
+
+  test('the secret from standard input (--secret -, one trailing newline dropped) or from an environment variable (--secret-env)', async () => {
+    const { url } = await link();
+    const piped = runWith({ input: `${SECRET}\n` }, 'inspect', url, '--secret', '-');
+    expect(piped.code).toBe(0);
+    expect(piped.out).toContain('signature: valid for the given key');
+    const fromEnv = runWith({ env: { ESD_INSPECT_SECRET: SECRET } }, 'inspect', url, '--secret-env', 'ESD_INSPECT_SECRET');
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.out).toContain('signature: valid for the given key');
+    const keysPiped = runWith({ input: JSON.stringify([{ kid: 'k2', alg: 'HS256', secret: NEW }, { alg: 'HS256', secret: SECRET }]) }, 'inspect', url, '--keys', '-');
+    expect(keysPiped.code).toBe(0);
+    const unset = runWith({ env: { ESD_INSPECT_SECRET: '' } }, 'inspect', url, '--secret-env', 'ESD_INSPECT_SECRET');
+    expect(unset.code).toBe(2);
+    expect(unset.err).toContain('--secret-env ESD_INSPECT_SECRET: that environment variable is not set');
+    expect(runWith({ input: `${SECRET}-wrong\n` }, 'inspect', url, '--secret', '-').out).toContain('signature does not verify');
   });
 });
