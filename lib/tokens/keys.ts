@@ -44,8 +44,8 @@ export interface ResolvedKey {
   /** Whether the token's signature is this key's (header and payload are checked by the caller). */
   verify(token: string): Promise<boolean>;
   /**
-   * A keyed hash for `purpose` ('holder': a `bindTo` value; 'jti': a stable
-   * token's id), from this key's secret material; `undefined` for a public
+   * A keyed hash for `purpose` ('holder': a link's jti and `bindTo` value;
+   * 'jti': a stable token's id), from this key's secret material; `undefined` for a public
    * key alone, which holds none.
    */
   keyedHash: ((purpose: KeyedPurpose, value: string) => string) | undefined;
