@@ -449,9 +449,9 @@ describe('bindTo: holder binding', () => {
     const link = await issue(app, '', { Cookie: 'sid=session-A' });
     const other = createSigner({ secret: `${SECRET}-other`, now: () => clock });
     const token = new URLSearchParams(link.split('?')[1]).get('token')!;
-    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { hb: string };
-    expect(other.holderMatches({ fileId: 'a', expires: 0, issuedAt: 0, holder: claims.hb }, 'session-A')).toBe(false);
-    expect(signer.holderMatches({ fileId: 'a', expires: 0, issuedAt: 0, holder: claims.hb }, 'session-A')).toBe(true);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { hb: string; jti: string };
+    expect(other.holderMatches({ fileId: 'a', expires: 0, issuedAt: 0, jti: claims.jti, holder: claims.hb }, 'session-A')).toBe(false);
+    expect(signer.holderMatches({ fileId: 'a', expires: 0, issuedAt: 0, jti: claims.jti, holder: claims.hb }, 'session-A')).toBe(true);
   });
 
   test('start-up: a verify-only signer cannot bind; a bindTo result that is not a string is a 500', async () => {

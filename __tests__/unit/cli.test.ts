@@ -6,10 +6,12 @@ import { join, resolve } from 'node:path';
 import { createSigner, DownloadError } from '../../lib';
 
 const cli = resolve(__dirname, '../../dist/cli/main.js');
-const run = (...args: string[]) => {
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+/** The CLI with `input` on its standard input and `env` added to its environment. */
+const runWith = ({ input, env }: { input?: string; env?: Record<string, string> }, ...args: string[]) => {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input, env: { ...process.env, ...env } });
   return { code: result.status, out: result.stdout, err: result.stderr };
 };
+const run = (...args: string[]) => runWith({}, ...args);
 const SECRET = 'cli-test-secret-that-is-at-least-32-bytes';
 const dir = mkdtempSync(join(tmpdir(), 'esd-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,6 +41,17 @@ describe('keygen', () => {
     expect(verifier.canSign).toBe(false);
     const { token } = await issuer.sign({ fileId: 'f', expiresIn: 60 });
     await expect(verifier.verify(token, { fileId: 'f' })).resolves.toMatchObject({ fileId: 'f', kid: '2026-11' });
+  });
+
+  test('HS256 with --kid: the keys entry holding the secret, never a secret without its kid', async () => {
+    const { code, out } = run('keygen', '--alg', 'HS256', '--kid', '2026-12');
+    expect(code).toBe(0);
+    const entry = JSON.parse(out) as { kid: string; alg: 'HS256'; secret: string };
+    expect(Object.keys(entry)).toEqual(['kid', 'alg', 'secret']);
+    expect(entry).toMatchObject({ kid: '2026-12', alg: 'HS256', secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    const { token } = await createSigner({ keys: [entry] }).sign({ fileId: 'f', expiresIn: 60 });
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid).toBe('2026-12');
+    expect(run('keygen', '--alg', 'HS256', '--kid', '').err).toContain('--kid must not be empty');
   });
 
   test('a missing or unknown --alg is a usage error (exit 2)', () => {
@@ -146,12 +159,14 @@ describe('inspect: why is my link 401?', () => {
     const { url } = await link();
     const plain = run('inspect', url);
     expect(plain.code).toBe(0);
-    expect(plain.out).toContain('signature: not checked (pass --secret or --jwks)');
+    expect(plain.out).toContain('signature: not checked (pass --secret, --secret-env, --keys or --jwks)');
     const garbage = run('inspect', 'not-a-token');
     expect(garbage.code).toBe(1);
     expect(garbage.out).toContain('not a download token');
     expect(run('inspect').code).toBe(2);
-    expect(run('inspect', url, '--secret', 'x', '--jwks', '{}').code).toBe(2);
+    const both = run('inspect', url, '--secret', 'x', '--jwks', '{}');
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('pass one of --secret, --secret-env, --keys or --jwks, not --secret and --jwks');
   });
 });
 
@@ -165,5 +180,117 @@ describe('createSigner({ jwks })', () => {
     expect(() => createSigner({ jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AA', kid: 'k', key_ops: ['encrypt'] }] } })).toThrow(/is not for verifying signatures/);
     expect(() => createSigner({ secret: SECRET, jwks: { keys: [] } })).toThrow(/either `secret` or `keys` \/ `jwks`/);
     expect(new DownloadError('TOKEN_INVALID').status).toBe(401);
+  });
+});
+
+describe('inspect shows hostile claims, never obeys them', () => {
+  // Decoding comes before verifying, so anyone can craft what inspect prints.
+  const ESC = '\u001b';
+  const OSC52 = `${ESC}]52;c;ZXZpbCBjbGlwYm9hcmQ=\u0007`;
+  const FAKE_VERDICT = `\r${ESC}[2K${ESC}[32mverdict: signature, expiry and URL check out`;
+  const RAW = [ESC, '\u0007', '\r', '\n\n', '\u007f', '\u009b', '\u0085', '\u202e', '\u2066', '\u200f', '\u061c'];
+  const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const tokenWith = (header: object, claims: object) => `${segment({ alg: 'HS256', typ: 'esd-download+jwt', ...header })}.${segment({ fid: '42', iat: now, exp: now + 600, ...claims })}.c2ln`;
+  const expectInert = (out: string) => {
+    for (const raw of RAW) expect(out).not.toContain(raw);
+    expect(out.split('\n').filter((line) => line.startsWith('verdict:'))).toHaveLength(1);
+  };
+
+  test('escape sequences, C1 and bidi controls in claims, the header and the URL are printed as escapes', () => {
+    const token = tokenWith({ kid: `\u009b2J${ESC}[1A` }, {
+      scp: `/files/42/content${OSC52}${FAKE_VERDICT}\n\n`, sub: `\u202eevil\u2066\u200f\u061c`, ten: `${ESC}[8m\u007f\u0085`, mu: `\u009b31m${OSC52}`,
+    });
+    const url = `https://app.example.com/files/42/content${ESC}[31m\u202e?token=${token}&expires=${now + 600}&x=${ESC}`;
+    const checked = run('inspect', url, '--secret', SECRET);
+    expect(checked.code).toBe(1);
+    expectInert(checked.out);
+    expect(checked.out).toContain('\\x1b]52;c;ZXZpbCBjbGlwYm9hcmQ=\\x07\\x0d\\x1b[2K\\x1b[32mverdict: signature, expiry and URL check out\\x0a\\x0a');
+    expect(checked.out).toContain('\\u202eevil\\u2066\\u200f\\u061c');
+    expect(checked.out).toContain('\\x9b2J');
+    expect(checked.out).toContain('\\x7f\\x85');
+  });
+
+  test('a claim reaching the accepting verdict (maxUses) is escaped too', () => {
+    const unchecked = run('inspect', tokenWith({}, { mu: `\u009b31m${OSC52}\r` }));
+    expect(unchecked.code).toBe(0);
+    expectInert(unchecked.out);
+    expect(unchecked.out).toContain('its use count (maxUses \\x9b31m\\x1b]52;c;ZXZpbCBjbGlwYm9hcmQ=\\x07\\x0d: a used-up link is 410)');
+  });
+});
+
+describe('inspect: keys as the app holds them, and secrets off the command line', () => {
+  const OLD = SECRET;
+  const NEW = `${SECRET}-new`;
+  const rotatedKeys = [{ kid: 'k2', alg: 'HS256' as const, secret: NEW }, { alg: 'HS256' as const, secret: OLD }];
+  const keysFile = (name: string, keys: unknown) => {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(keys));
+    return file;
+  };
+
+  test('--keys: a link from { secret } checks out against the rotated list (its entry without kid), as does a new one', async () => {
+    const file = keysFile('rotated.json', rotatedKeys);
+    const old = await link(createSigner({ secret: OLD }));
+    const fresh = await link(createSigner({ keys: rotatedKeys }));
+    for (const { url } of [old, fresh]) {
+      const { code, out } = run('inspect', url, '--keys', file);
+      expect(code).toBe(0);
+      expect(out).toContain('signature: valid for the given key');
+    }
+  });
+
+  test('--keys without an entry lacking kid: a kid-less link is refused, and inspect says why and how to keep it', async () => {
+    const file = keysFile('new-only.json', [rotatedKeys[0]]);
+    const { url } = await link(createSigner({ secret: OLD }));
+    const { code, out } = run('inspect', url, '--keys', file);
+    expect(code).toBe(1);
+    expect(out).toContain('verdict: refused (401 TOKEN_INVALID): an app configured with `keys` refuses this token: it carries no `kid` (it was issued under createSigner({ secret })), and only an entry of `keys` without a `kid` verifies such links. To keep them working, add the old secret to `keys` after the key that signs: { alg: "HS256", secret: <the old secret> }');
+  });
+
+  test('--secret against a link that names a key: the app with `secret` refuses it, and inspect says so', async () => {
+    const { url } = await link(createSigner({ keys: rotatedKeys }));
+    const { code, out } = run('inspect', url, '--secret', NEW);
+    expect(code).toBe(1);
+    expect(out).toContain('verdict: refused (401 TOKEN_INVALID): an app configured with `secret` refuses this token: it names the key "k2"');
+  });
+
+  test('--keys matches keys by kid as the app does: the right secret under another kid does not verify', async () => {
+    const file = keysFile('two.json', [{ kid: 'a', alg: 'HS256', secret: OLD }, { kid: 'b', alg: 'HS256', secret: NEW }]);
+    const byB = await link(createSigner({ keys: [{ kid: 'b', alg: 'HS256', secret: NEW }] }));
+    expect(run('inspect', byB.url, '--keys', file).code).toBe(0);
+    const misnamed = await link(createSigner({ keys: [{ kid: 'a', alg: 'HS256', secret: NEW }] }));
+    const { code, out } = run('inspect', misnamed.url, '--keys', file);
+    expect(code).toBe(1);
+    expect(out).toContain('verdict: refused (401 TOKEN_INVALID): signature does not verify');
+  });
+
+  test("--keys takes keygen's output: an EdDSA pair, or an HS256 entry with its kid", async () => {
+    const pair = run('keygen', '--alg', 'EdDSA', '--kid', 'e1').out;
+    const { privateKey, publicKey } = JSON.parse(pair) as { privateKey: never; publicKey: never };
+    const signedEd = await link(createSigner({ keys: [{ kid: 'e1', alg: 'EdDSA', privateKey, publicKey }] }));
+    expect(run('inspect', signedEd.url, '--keys', keysFile('ed.json', JSON.parse(pair))).code).toBe(0);
+    const entry = run('keygen', '--alg', 'HS256', '--kid', 'h1').out;
+    const signedHs = await link(createSigner({ keys: [JSON.parse(entry) as { kid: string; alg: 'HS256'; secret: string }] }));
+    expect(run('inspect', signedHs.url, '--keys', keysFile('hs.json', JSON.parse(entry))).code).toBe(0);
+    const jwkSet = run('inspect', signedEd.url, '--keys', keysFile('set.json', { keys: [JSON.parse(pair).publicKey] }));
+    expect(jwkSet.code).toBe(2);
+    expect(jwkSet.err).toContain('a JWK Set goes to --jwks');
+  });
+
+  test('the secret from standard input (--secret -, one trailing newline dropped) or from an environment variable (--secret-env)', async () => {
+    const { url } = await link();
+    const piped = runWith({ input: `${SECRET}\n` }, 'inspect', url, '--secret', '-');
+    expect(piped.code).toBe(0);
+    expect(piped.out).toContain('signature: valid for the given key');
+    const fromEnv = runWith({ env: { ESD_INSPECT_SECRET: SECRET } }, 'inspect', url, '--secret-env', 'ESD_INSPECT_SECRET');
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.out).toContain('signature: valid for the given key');
+    const keysPiped = runWith({ input: JSON.stringify([{ kid: 'k2', alg: 'HS256', secret: NEW }, { alg: 'HS256', secret: SECRET }]) }, 'inspect', url, '--keys', '-');
+    expect(keysPiped.code).toBe(0);
+    const unset = runWith({ env: { ESD_INSPECT_SECRET: '' } }, 'inspect', url, '--secret-env', 'ESD_INSPECT_SECRET');
+    expect(unset.code).toBe(2);
+    expect(unset.err).toContain('--secret-env ESD_INSPECT_SECRET: that environment variable is not set');
+    expect(runWith({ input: `${SECRET}-wrong\n` }, 'inspect', url, '--secret', '-').out).toContain('signature does not verify');
   });
 });

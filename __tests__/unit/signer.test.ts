@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createSigner, DownloadError } from '../../lib';
+import { holderHashV040, hs256Token } from '../helpers/v040-tokens';
 
 const SECRET = 'unit-secret-that-is-at-least-32-bytes!!';
 
@@ -15,7 +16,11 @@ describe('createSigner start-up checks', () => {
     [{ secret: SECRET, keys: [] }, /either `secret` or `keys`/],
     [{ keys: [{ kid: 'a', alg: 'HS256', secret: SECRET }, { kid: 'a', alg: 'HS256', secret: SECRET }] }, /appears twice/],
     [{ keys: [{ kid: 'a', alg: 'RS256', secret: SECRET }] }, /use 'HS256', 'EdDSA' or 'ES256'/],
-    [{ keys: [{ alg: 'HS256', secret: SECRET }] }, /needs a non-empty string `kid`/],
+    [{ keys: [{ kid: '', alg: 'HS256', secret: SECRET }] }, /keys\[0\] needs a non-empty string `kid`/],
+    [{ keys: [{ alg: 'HS256', secret: SECRET }] }, /keys\[0\] has no `kid`, and the first key signs every new token. Put a key with a `kid` first/],
+    [{ keys: [{ kid: 'k2', alg: 'HS256', secret: SECRET }, { alg: 'HS256', secret: SECRET }, { alg: 'HS256', secret: `${SECRET}-2` }] }, /keys\[1\] and keys\[2\] both have no `kid`; only one entry may omit it/],
+    [{ keys: [{ kid: 'k2', alg: 'HS256', secret: SECRET }, { alg: 'EdDSA', publicKey: 'x' }] }, /keys\[1\] has no `kid`, and only an HS256 secret \(the old createSigner\(\{ secret \}\)\) may omit it/],
+    [{ keys: [{ kid: 'k2', alg: 'HS256', secret: SECRET }, { alg: 'HS256', secret: 'short' }] }, /keys\[1\] \(the entry without kid\): the secret is 5 bytes/],
     [{ secret: SECRET, clockTolerance: 3600 }, /clockTolerance/],
     [{ secret: SECRET, secrt: 1 }, /unknown option `secrt`. Did you mean `secret`\?/],
     [{ keys: [{ kid: 'e', alg: 'EdDSA', publicKey: 'not a pem' }] }, /could not read the key/],
@@ -119,6 +124,93 @@ describe('key rotation', () => {
     const b = createSigner({ keys: [{ kid: 'b', alg: 'HS256', secret: SECRET }] });
     const { token } = await a.sign({ fileId: 'f', expiresIn: 60 });
     await expectInvalid(b.verify(token, { fileId: 'f' }));
+  });
+});
+
+describe('rotating from `secret` to `keys`: the old secret as the entry without kid', () => {
+  const OLD = `${SECRET}-old`;
+  const NEW = `${SECRET}-new`;
+  const headerOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
+  const rotated = createSigner({ keys: [{ kid: 'k2', alg: 'HS256', secret: NEW }, { alg: 'HS256', secret: OLD }] });
+
+  test('a link signed under { secret } verifies after the rotation; new links carry the new kid; dropping the entry refuses the old link', async () => {
+    const old = await createSigner({ secret: OLD }).sign({ fileId: 'f', tenant: 't', expiresIn: 60 });
+    expect(headerOf(old.token)).toEqual({ alg: 'HS256', typ: 'esd-download+jwt' });
+    const claims = await rotated.verify(old.token, { fileId: 'f', tenant: 't', expires: old.expires });
+    expect(claims).toMatchObject({ fileId: 'f', tenant: 't', expires: old.expires });
+    expect(claims).not.toHaveProperty('kid');
+    const fresh = await rotated.sign({ fileId: 'f', expiresIn: 60 });
+    expect(headerOf(fresh.token)).toEqual({ alg: 'HS256', typ: 'esd-download+jwt', kid: 'k2' });
+    const retired = createSigner({ keys: [{ kid: 'k2', alg: 'HS256', secret: NEW }] });
+    await expect(retired.verify(fresh.token, { fileId: 'f' })).resolves.toMatchObject({ kid: 'k2' });
+    await expectInvalid(retired.verify(old.token, { fileId: 'f', tenant: 't' }));
+  });
+
+  test('a token is checked only by the entry it names: a kid never by the kid-less entry, no kid never by a kid\'d one', async () => {
+    // Each token below is signed with a secret the rotated signer holds, under the other naming.
+    const oldSecretWithKid = await createSigner({ keys: [{ kid: 'k1', alg: 'HS256', secret: OLD }] }).sign({ fileId: 'f', expiresIn: 60 });
+    const newSecretWithoutKid = await createSigner({ secret: NEW }).sign({ fileId: 'f', expiresIn: 60 });
+    await expectInvalid(rotated.verify(oldSecretWithKid.token, { fileId: 'f' }));
+    await expectInvalid(rotated.verify(newSecretWithoutKid.token, { fileId: 'f' }));
+    // A kid-less token is not tried against an asymmetric key either.
+    const pair = generateKeyPairSync('ed25519');
+    const edOnly = createSigner({ keys: [{ kid: 'e', alg: 'EdDSA', privateKey: pair.privateKey, publicKey: pair.publicKey }, { alg: 'HS256', secret: OLD }] });
+    await expectInvalid(edOnly.verify(newSecretWithoutKid.token, { fileId: 'f' }));
+    const old = await createSigner({ secret: OLD }).sign({ fileId: 'f', expiresIn: 60 });
+    await expect(edOnly.verify(old.token, { fileId: 'f' })).resolves.toMatchObject({ fileId: 'f' });
+  });
+
+  test('a link bound to a holder under { secret } still matches that holder (and no other) after the rotation', async () => {
+    const old = await createSigner({ secret: OLD }).sign({ fileId: 'f', expiresIn: 60, holder: 'session-A' });
+    const claims = await rotated.verify(old.token, { fileId: 'f' });
+    expect(rotated.holderMatches(claims, 'session-A')).toBe(true);
+    expect(rotated.holderMatches(claims, 'session-B')).toBe(false);
+  });
+});
+
+describe('holder binding: one hash per link', () => {
+  const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { hb: string; jti: string };
+
+  test('two links for one holder carry unrelated hashes; each matches its holder only', async () => {
+    const signer = createSigner({ secret: SECRET });
+    const first = await signer.verify((await signer.sign({ fileId: 'f', expiresIn: 60, holder: 'session-A' })).token, { fileId: 'f' });
+    const second = await signer.verify((await signer.sign({ fileId: 'f', expiresIn: 60, holder: 'session-A' })).token, { fileId: 'f' });
+    expect(first.holder).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(second.holder).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(first.holder).not.toBe(second.holder);
+    for (const claims of [first, second]) {
+      expect(signer.holderMatches(claims, 'session-A')).toBe(true);
+      expect(signer.holderMatches(claims, 'session-B')).toBe(false);
+      expect(signer.holderMatches(claims, undefined)).toBe(false);
+    }
+    // A hash belongs to its link: under another jti it matches nobody.
+    expect(signer.holderMatches({ ...first, jti: second.jti! }, 'session-A')).toBe(false);
+  });
+
+  test('cache-stable links: one token per holder in a bucket, another holder gets another jti and hash', async () => {
+    const signer = createSigner({ secret: SECRET, now: () => 1_700_000_000_000 });
+    const input = { fileId: 'f', expiresIn: 60, bucketSeconds: 300 };
+    const a1 = await signer.sign({ ...input, holder: 'session-A' });
+    const a2 = await signer.sign({ ...input, holder: 'session-A' });
+    const b = await signer.sign({ ...input, holder: 'session-B' });
+    expect(a1.stable).toBe(true);
+    expect(a2.token).toBe(a1.token);
+    expect(b.jti).not.toBe(a1.jti);
+    expect(claimsOf(b.token).hb).not.toBe(claimsOf(a1.token).hb);
+    const claims = await signer.verify(a1.token, { fileId: 'f' });
+    expect(signer.holderMatches(claims, 'session-A')).toBe(true);
+    expect(signer.holderMatches(claims, 'session-B')).toBe(false);
+  });
+
+  test('a link 0.4.0 bound (the hash of the holder alone) works for its holder until it expires; new links never carry that form', async () => {
+    const signer = createSigner({ secret: SECRET });
+    const now = Math.floor(Date.now() / 1000);
+    const legacy = hs256Token(SECRET, { fid: 'f', iat: now, exp: now + 60, jti: 'legacy-jti', hb: holderHashV040(SECRET, 'session-A') });
+    const claims = await signer.verify(legacy, { fileId: 'f' });
+    expect(signer.holderMatches(claims, 'session-A')).toBe(true);
+    expect(signer.holderMatches(claims, 'session-B')).toBe(false);
+    const fresh = await signer.sign({ fileId: 'f', expiresIn: 60, holder: 'session-A' });
+    expect(claimsOf(fresh.token).hb).not.toBe(holderHashV040(SECRET, 'session-A'));
   });
 });
 

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { isDownloadError } from '../errors';
 import { decodeSegment } from '../tokens/compact';
 import { linkParameters } from '../routers/link-parameters';
 import { createSigner, type SignerOptions } from '../tokens/signer';
 import { UsageError } from './keygen';
+import { printable } from './printable';
 
 /** What `inspect` was given: a whole URL (its query read exactly as the signed route reads it), or a bare token. */
 function parseInput(input: string): { token: string; expires: number | undefined; path: string | undefined; queryProblem: string | undefined } {
@@ -38,15 +38,19 @@ function duration(seconds: number): string {
   return parts.join(' ');
 }
 
-/** `--jwks` is a file path or the JSON itself: a JWK Set, or what `keygen` printed (its `jwks`). */
-function readJwks(value: string): { keys: [] } {
-  let parsed: { keys?: []; jwks?: { keys: [] } };
-  try {
-    parsed = JSON.parse(value.trim().startsWith('{') ? value : readFileSync(value, 'utf8')) as typeof parsed;
-  } catch (error) {
-    throw new UsageError(`--jwks is neither a JWK Set nor a file holding one: ${(error as Error).message}`);
+/**
+ * Why an app holding these keys refuses the token whatever its signature:
+ * the token names no key the app has. Said plainly for the two ways a
+ * rotation between `secret` and `keys` gets there.
+ */
+function keyMismatch(header: Record<string, unknown>, keys: SignerOptions): string | undefined {
+  if (keys.secret !== undefined) {
+    if (header.kid === undefined) return undefined;
+    return `an app configured with \`secret\` refuses this token: it names the key ${JSON.stringify(header.kid)}, and \`secret\` verifies only tokens without a kid (check it against the app's key list with --keys)`;
   }
-  return (parsed.jwks ?? parsed) as { keys: [] };
+  if (header.kid !== undefined || (keys.keys ?? []).some((key) => key.kid === undefined)) return undefined;
+  return 'an app configured with `keys` refuses this token: it carries no `kid` (it was issued under createSigner({ secret })), and only an entry of `keys` without a `kid` verifies such links. ' +
+    'To keep them working, add the old secret to `keys` after the key that signs: { alg: "HS256", secret: <the old secret> }';
 }
 
 /** What the signed route checks that a token alone cannot show: said, so "accepts" is never read as more than it is. */
@@ -58,8 +62,8 @@ function unseen(claims: Record<string, unknown>): string[] {
 }
 
 export interface InspectOptions {
-  secret?: string | undefined;
-  jwks?: string | undefined;
+  /** The keys to verify with, as createSigner takes them (see key-source.ts); without them the signature is not checked. */
+  keys?: SignerOptions | undefined;
   /** Unix seconds (default: now). */
   now?: number | undefined;
   /** Seconds of skew the signed route allows (default 5, createSigner's default). */
@@ -99,8 +103,8 @@ export async function inspect(input: string, options: InspectOptions): Promise<{
     if (path.endsWith(claims.scp)) lines.push(`note: the token is bound to the path ${claims.scp}; this URL's path is ${path} (fine when a proxy strips the prefix)`);
     else problems.push(`it is bound to the path ${claims.scp}, and this URL's path is ${path}`);
   }
-  if (options.secret !== undefined || options.jwks !== undefined) {
-    const keys: SignerOptions = options.secret !== undefined ? { secret: options.secret } : { jwks: readJwks(options.jwks!) };
+  const keys = options.keys;
+  if (keys !== undefined) {
     // The real verification, with the clock at `now` and no skew allowed, so the verdict is exact.
     let signer: ReturnType<typeof createSigner>;
     try {
@@ -114,15 +118,18 @@ export async function inspect(input: string, options: InspectOptions): Promise<{
     } catch (error) {
       const cause = isDownloadError(error) && error.cause instanceof Error ? error.cause.message : String(error);
       lines.push(`signature and claims: refused (${cause})`);
-      if (!problems.some((problem) => problem.startsWith('it expired')) || !/expired/.test(cause)) problems.push(cause);
+      const mismatch = keyMismatch(header, keys);
+      if (mismatch !== undefined) problems.push(mismatch);
+      else if (!problems.some((problem) => problem.startsWith('it expired')) || !/expired/.test(cause)) problems.push(cause);
     }
   } else {
-    lines.push('signature: not checked (pass --secret or --jwks)');
+    lines.push('signature: not checked (pass --secret, --secret-env, --keys or --jwks)');
   }
-  const checked = options.secret !== undefined || options.jwks !== undefined;
+  const checked = keys !== undefined;
   if (problems.length > 0) lines.push(`verdict: refused (401 TOKEN_INVALID): ${problems.join('; ')}`);
   else {
     lines.push(`verdict: ${checked ? 'signature, expiry and URL check out' : 'expiry and URL check out; the signature was not checked'}. The route also checks what a token cannot show: ${unseen(claims).join('; ')}.`);
   }
-  return { report: `${lines.join('\n')}\n`, ok: problems.length === 0 };
+  // Line by line: a newline inside a claim must not start a line of its own.
+  return { report: `${lines.map(printable).join('\n')}\n`, ok: problems.length === 0 };
 }

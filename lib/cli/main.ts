@@ -2,22 +2,31 @@
 // npx express-signed-downloads keygen | inspect: see `--help`.
 import { parseArgs } from 'node:util';
 import { inspect } from './inspect';
+import { signerKeys } from './key-source';
 import { keygen, UsageError } from './keygen';
+import { printable } from './printable';
 
 const USAGE = `usage:
   express-signed-downloads keygen --alg HS256|EdDSA|ES256 [--kid K]
-      HS256: a secret for an environment variable (DOWNLOAD_SECRET=…)
+      HS256: a secret for an environment variable (DOWNLOAD_SECRET=…); with --kid,
+             { kid, alg, secret }: an entry for createSigner({ keys }) and inspect --keys
       EdDSA, ES256: a key pair as JWKs, and the public JWK Set for createSigner({ jwks })
-  express-signed-downloads inspect <url-or-token> [--secret S | --jwks FILE-OR-JSON] [--now UNIX-SECONDS] [--clock-tolerance 5]
+  express-signed-downloads inspect <url-or-token> [KEY] [--now UNIX-SECONDS] [--clock-tolerance 5]
       the token's header and claims, when it expires, and with a key whether the
-      signed route accepts it and which check fails (exit code 1 when refused)`;
+      signed route accepts it and which check fails (exit code 1 when refused)
+      KEY, one of:
+        --secret-env NAME     the HS256 secret from environment variable NAME
+        --secret -            the HS256 secret from standard input (--secret S also works, but S shows in the process list)
+        --keys FILE|-         the JSON keys array createSigner({ keys }) takes, or keygen's output
+        --jwks FILE|JSON|-    a public JWK Set, or keygen's output`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      alg: { type: 'string' }, kid: { type: 'string' }, secret: { type: 'string' }, jwks: { type: 'string' }, now: { type: 'string' },
+      alg: { type: 'string' }, kid: { type: 'string' }, secret: { type: 'string' }, 'secret-env': { type: 'string' }, keys: { type: 'string' },
+      jwks: { type: 'string' }, now: { type: 'string' },
       'clock-tolerance': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -34,12 +43,12 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'inspect') {
     if (rest.length !== 1) throw new UsageError('inspect takes one URL or token');
-    if (values.secret !== undefined && values.jwks !== undefined) throw new UsageError('pass --secret or --jwks, not both');
+    const keys = signerKeys({ secret: values.secret, secretEnv: values['secret-env'], keys: values.keys, jwks: values.jwks });
     const now = values.now === undefined ? undefined : Number(values.now);
     if (now !== undefined && !Number.isInteger(now)) throw new UsageError('--now is Unix seconds');
     const clockTolerance = values['clock-tolerance'] === undefined ? undefined : Number(values['clock-tolerance']);
     if (clockTolerance !== undefined && !(Number.isInteger(clockTolerance) && clockTolerance >= 0 && clockTolerance <= 300)) throw new UsageError('--clock-tolerance is 0 to 300 seconds');
-    const { report, ok } = await inspect(rest[0]!, { secret: values.secret, jwks: values.jwks, now, clockTolerance });
+    const { report, ok } = await inspect(rest[0]!, { keys, now, clockTolerance });
     process.stdout.write(report);
     return ok ? 0 : 1;
   }
@@ -50,7 +59,7 @@ main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {
     const usage = error instanceof UsageError || (error as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
-    process.stderr.write(`express-signed-downloads: ${(error as Error).message}\n${usage ? `${USAGE}\n` : ''}`);
+    process.stderr.write(`express-signed-downloads: ${printable((error as Error).message)}\n${usage ? `${USAGE}\n` : ''}`);
     process.exitCode = usage ? 2 : 1;
   },
 );

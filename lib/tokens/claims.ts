@@ -24,7 +24,10 @@ export interface SignInput {
   expiresIn: number;
   /** How many downloads the link allows (`mu`), counted by the signed route's `useStore`. */
   maxUses?: number;
-  /** Binds the token to its holder: a keyed hash of this value (`hb`) must match on download. */
+  /**
+   * Binds the token to its holder: a keyed hash of this value and the token's
+   * `jti` (`hb`, different for every link) must match on download.
+   */
   holder?: string;
   /**
    * A cache-stable token: the expiry is rounded up to a multiple of this many
@@ -64,7 +67,7 @@ export interface DownloadClaims {
   jti?: string;
   /** How many downloads the link allows (`mu`). */
   maxUses?: number;
-  /** The keyed hash of the holder value the link is bound to (`hb`); never the value itself. */
+  /** The keyed hash of the link's `jti` and the holder value it is bound to (`hb`); never the value itself. */
   holder?: string;
   /** Verified within a grace period after `expires` (`graceSeconds` on the signed route). */
   expired?: boolean;

@@ -11,9 +11,14 @@ export type SigningAlgorithm = 'HS256' | 'EdDSA' | 'ES256';
  */
 export type AsymmetricKeyInput = JWK | string | KeyObject;
 
-/** A shared-secret key (HS256). The secret must be at least 32 bytes. */
+/**
+ * A shared-secret key (HS256). The secret must be at least 32 bytes.
+ * One entry of `keys` may omit `kid`: it signs nothing and verifies only the
+ * tokens that carry no `kid`, the links issued under `createSigner({ secret })`,
+ * so moving from `secret` to `keys` keeps them working until they expire.
+ */
 export interface SecretKeyConfig {
-  kid: string;
+  kid?: string;
   alg: 'HS256';
   secret: string | Uint8Array;
 }
@@ -39,15 +44,29 @@ export interface ResolvedKey {
   /** Whether the token's signature is this key's (header and payload are checked by the caller). */
   verify(token: string): Promise<boolean>;
   /**
-   * A keyed hash for `purpose` ('holder': a `bindTo` value; 'jti': a stable
-   * token's id; 'etag': a link's own validator), from this key's secret material; `undefined` for a public
+   * A keyed hash for `purpose` ('holder': a link's jti and `bindTo` value;
+   * 'jti': a stable token's id; 'etag': a link's own validator), from this
+   * key's secret material; `undefined` for a public
    * key alone, which holds none.
    */
   keyedHash: ((purpose: KeyedPurpose, value: string) => string) | undefined;
 }
 
-/** What a keyed hash is for: each purpose has a key of its own. */
-export type KeyedPurpose = 'holder' | 'jti' | 'etag';
+/**
+ * What a keyed hash is for: each purpose has a key of its own. 'holder' binds
+ * a link to its holder; 'holder-0.4' is the form 0.4.0 bound links carry, kept
+ * to verify them (see holder.ts).
+ */
+export type KeyedPurpose = 'holder' | 'holder-0.4' | 'jti' | 'etag';
+
+// The HKDF info of each purpose. An info once released never changes: tokens in
+// the wild carry hashes made with it.
+const PURPOSE_INFO: Record<KeyedPurpose, string> = {
+  holder: 'express-signed-downloads link holder v2',
+  'holder-0.4': 'express-signed-downloads holder v1',
+  jti: 'express-signed-downloads jti v1',
+  etag: 'express-signed-downloads link etag v1',
+};
 
 // Keys of their own for keyed hashes, derived from the signing secret: the
 // signing key is never used for two purposes, nor one derived key for two.
@@ -56,20 +75,13 @@ export function keyedHasher(material: Uint8Array): (purpose: KeyedPurpose, value
   const keyFor = (purpose: KeyedPurpose) => {
     let key = keys.get(purpose);
     if (key === undefined) {
-      key = Buffer.from(hkdfSync('sha256', material, new Uint8Array(0), `express-signed-downloads ${purpose} v1`, 32));
+      key = Buffer.from(hkdfSync('sha256', material, new Uint8Array(0), PURPOSE_INFO[purpose], 32));
       keys.set(purpose, key);
     }
     return key;
   };
   // 128 bits: the hash only has to be unguessable, and it rides in every URL.
   return (purpose, value) => createHmac('sha256', keyFor(purpose)).update(value, 'utf8').digest().subarray(0, 16).toString('base64url');
-}
-
-/** Constant-time comparison of two holder hashes. */
-export function sameHolder(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 export const MIN_SECRET_BYTES = 32;
@@ -101,11 +113,13 @@ function hs256(secret: Uint8Array): Pick<ResolvedKey, 'sign' | 'verify'> {
   };
 }
 
-/** Validates an HS256 secret and returns the key; throws at start-up when it is too short. */
-export function resolveSecretKey(kid: string | undefined, secret: unknown): ResolvedKey {
+/**
+ * Validates an HS256 secret and returns the key; throws at start-up when it is
+ * too short. `where` names the option in messages.
+ */
+export function resolveSecretKey(kid: string | undefined, secret: unknown, where: string): ResolvedKey {
   const bytes =
     typeof secret === 'string' ? new TextEncoder().encode(secret) : secret instanceof Uint8Array ? secret : undefined;
-  const where = kid === undefined ? 'createSigner({ secret })' : `createSigner: key "${kid}"`;
   if (bytes === undefined) {
     throw new TypeError(`${where}: the secret must be a string or a Uint8Array of at least ${MIN_SECRET_BYTES} bytes.`);
   }

@@ -5,7 +5,8 @@ import {
   invalid, matchClaims, MAX_USES_LIMIT, payloadOf, readClaims, TOKEN_TYPE, type DownloadClaims, type SignInput, type VerifyExpectation,
 } from './claims';
 import { decodeSegment, encodeSegment, isCanonical } from './compact';
-import { keyedHasher, resolveAsymmetricKey, resolveSecretKey, sameHolder, type KeyConfig, type ResolvedKey, type SigningAlgorithm } from './keys';
+import { holderClaim, isHolder } from './holder';
+import { keyedHasher, resolveAsymmetricKey, resolveSecretKey, type KeyConfig, type ResolvedKey, type SigningAlgorithm } from './keys';
 
 export { matchClaims } from './claims';
 export type { DownloadClaims, SignInput, VerifyExpectation } from './claims';
@@ -14,7 +15,11 @@ export type { DownloadClaims, SignInput, VerifyExpectation } from './claims';
 export interface SignerOptions {
   /** HS256 secret of at least 32 bytes. */
   secret?: string | Uint8Array;
-  /** Keys for rotation: the first signs, all verify. */
+  /**
+   * Keys for rotation: the first signs, all verify, each the tokens carrying
+   * its `kid`. One HS256 entry after the first may omit `kid`: the old
+   * `secret`, verifying the links issued under `{ secret }` (they carry no kid).
+   */
   keys?: KeyConfig[];
   /**
    * A public JWK Set (`{ keys: [...] }`, e.g. from `npx express-signed-downloads
@@ -116,25 +121,52 @@ function keysOfJwks(jwks: unknown): KeyConfig[] {
   });
 }
 
+/**
+ * Each entry names its key by `kid`, but one: the old `secret` moved into
+ * `keys`, which verifies only tokens without a kid. It cannot sign (the first
+ * key does: new tokens must name their key) and cannot be an asymmetric key
+ * (`{ secret }` never was). A token is then checked by exactly one entry, the
+ * one its kid, or its lack of one, names.
+ */
+function checkKidless(keys: readonly KeyConfig[]): void {
+  const kidless: number[] = [];
+  keys.forEach((key, index) => {
+    if (typeof key !== 'object' || key === null || (key.kid !== undefined && (typeof key.kid !== 'string' || key.kid === ''))) {
+      throw new TypeError(`createSigner: keys[${index}] needs a non-empty string \`kid\` (only your old HS256 \`secret\` may go without one, after the first key).`);
+    }
+    if (key.kid === undefined) kidless.push(index);
+  });
+  const [first, second] = kidless;
+  if (first === undefined) return;
+  if (second !== undefined) {
+    throw new TypeError(`createSigner: keys[${first}] and keys[${second}] both have no \`kid\`; only one entry may omit it: your old \`secret\`, which verifies the links issued under createSigner({ secret }). Give the other a kid.`);
+  }
+  if (first === 0) {
+    throw new TypeError('createSigner: keys[0] has no `kid`, and the first key signs every new token. Put a key with a `kid` first; the entry without one (your old `secret`) goes after it and only verifies the links issued under createSigner({ secret }).');
+  }
+  if (keys[first]!.alg !== 'HS256') {
+    throw new TypeError(`createSigner: keys[${first}] has no \`kid\`, and only an HS256 secret (the old createSigner({ secret })) may omit it. Give this ${String(keys[first]!.alg)} key a kid.`);
+  }
+}
+
 function resolveKeys(options: SignerOptions): ResolvedKey[] {
   if (options.secret !== undefined && (options.keys !== undefined || options.jwks !== undefined)) {
     throw new TypeError('createSigner: pass either `secret` or `keys` / `jwks`, not both (put the secret in keys as { kid, alg: "HS256", secret }).');
   }
-  if (options.secret !== undefined) return [resolveSecretKey(undefined, options.secret)];
+  if (options.secret !== undefined) return [resolveSecretKey(undefined, options.secret, 'createSigner({ secret })')];
   if (options.jwks !== undefined) return resolveKeys({ keys: [...(options.keys ?? []), ...keysOfJwks(options.jwks)] });
   if (!Array.isArray(options.keys) || options.keys.length === 0) {
     throw new TypeError('createSigner: pass `secret` (at least 32 bytes), a non-empty `keys` array or a public `jwks`.');
   }
+  checkKidless(options.keys);
   const seen = new Set<string>();
   return options.keys.map((key, index) => {
-    if (typeof key !== 'object' || key === null || typeof key.kid !== 'string' || key.kid === '') {
-      throw new TypeError(`createSigner: keys[${index}] needs a non-empty string \`kid\`.`);
-    }
+    if (key.kid === undefined) return resolveSecretKey(undefined, (key as { secret?: unknown }).secret, `createSigner: keys[${index}] (the entry without kid)`);
     if (seen.has(key.kid)) throw new TypeError(`createSigner: kid "${key.kid}" appears twice in keys; kids must be unique.`);
     seen.add(key.kid);
     switch (key.alg) {
       case 'HS256':
-        return resolveSecretKey(key.kid, key.secret);
+        return resolveSecretKey(key.kid, key.secret, `createSigner: key "${key.kid}"`);
       case 'EdDSA':
       case 'ES256':
         return resolveAsymmetricKey(key);
@@ -258,21 +290,18 @@ export function createSigner(options: SignerOptions): Signer {
         throw new TypeError('sign: holder must be a string, and the signing key an HS256 secret or a private key.');
       }
       const nowSeconds = Math.floor(now() / 1000);
-      const holder = input.holder === undefined ? undefined : signingKey.keyedHash!('holder', input.holder);
       const header: Record<string, unknown> = { alg: signingKey.alg, typ: TOKEN_TYPE };
       if (signingKey.kid !== undefined) header.kid = signingKey.kid;
       const stable = stableTimes(input, nowSeconds);
-      if (stable !== undefined) {
-        // The jti follows from everything the token binds, so equal input in a bucket is an equal token.
-        const bound = encodeSegment(payloadOf(input, { ...stable, jti: '', holder }));
-        const jti = signingKey.keyedHash!('jti', `${signingKey.kid ?? ''}.${bound}`);
-        const token = await signingKey.sign(header, encodeSegment(payloadOf(input, { ...stable, jti, holder })));
-        return { token, expires: stable.expires, jti, stable: true, expiresIn: stable.expires - nowSeconds };
-      }
-      const expires = nowSeconds + input.expiresIn;
-      const jti = randomBytes(16).toString('base64url');
-      const token = await signingKey.sign(header, encodeSegment(payloadOf(input, { issuedAt: nowSeconds, expires, jti, holder })));
-      return { token, expires, jti, stable: false, expiresIn: input.expiresIn };
+      const times = stable ?? { issuedAt: nowSeconds, expires: nowSeconds + input.expiresIn };
+      // A stable token's jti follows from everything it binds, so equal input in a bucket is an
+      // equal token; the holder value goes into that keyed hash, never into the token.
+      const jti = stable === undefined
+        ? randomBytes(16).toString('base64url')
+        : signingKey.keyedHash!('jti', `${signingKey.kid ?? ''}.${encodeSegment(payloadOf(input, { ...stable, jti: '', holder: input.holder }))}`);
+      const holder = input.holder === undefined ? undefined : holderClaim(signingKey.keyedHash!, jti, input.holder);
+      const token = await signingKey.sign(header, encodeSegment(payloadOf(input, { ...times, jti, holder })));
+      return { token, expires: times.expires, jti, stable: stable !== undefined, expiresIn: times.expires - nowSeconds };
     },
 
     algorithm: signingKey.alg,
@@ -282,7 +311,7 @@ export function createSigner(options: SignerOptions): Signer {
     holderMatches(claims: DownloadClaims, holder: string | undefined): boolean {
       if (claims.holder === undefined) return true;
       const hash = byKid.get(claims.kid)?.keyedHash;
-      return holder !== undefined && hash !== undefined && sameHolder(hash('holder', holder), claims.holder);
+      return holder !== undefined && hash !== undefined && isHolder(hash, claims.jti, claims.holder, holder);
     },
 
     async verify(token: string, expected: VerifyExpectation): Promise<DownloadClaims> {
