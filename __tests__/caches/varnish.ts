@@ -1,18 +1,10 @@
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, whenServing, type RunningNginx } from '../offload/nginx';
+import { debianBinary, freePort, whenServing, type RunningNginx } from '../offload/nginx';
 
-/** Debian's varnishd, wherever PATH puts sbin. */
-export const VARNISHD = ['/usr/sbin/varnishd', '/usr/bin/varnishd'].find((path) => {
-  try {
-    accessSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}) ?? 'varnishd';
+export const VARNISHD = debianBinary('varnishd');
 
 export type RunningVarnish = RunningNginx;
 

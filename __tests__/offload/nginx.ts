@@ -4,15 +4,19 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** Debian's nginx, wherever PATH puts sbin. */
-export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((path) => {
-  try {
-    accessSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}) ?? 'nginx';
+/** A Debian server binary, wherever PATH puts sbin (`/usr/sbin` is not on every PATH). */
+export function debianBinary(name: string): string {
+  return [`/usr/sbin/${name}`, `/usr/bin/${name}`].find((path) => {
+    try {
+      accessSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }) ?? name;
+}
+
+export const NGINX = debianBinary('nginx');
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
