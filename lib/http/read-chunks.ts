@@ -63,6 +63,7 @@ function streamChunks(object: StoredObject, size: number): ChunkReader {
   let chunks: AsyncIterator<Buffer | string> | undefined;
   let pending: Buffer = Buffer.alloc(0);
   let received = 0;
+  let handed = 0;
 
   const pull = async (): Promise<Buffer> => {
     try {
@@ -83,10 +84,18 @@ function streamChunks(object: StoredObject, size: number): ChunkReader {
 
   return {
     async read(max) {
-      while (pending.length === 0) pending = await pull();
-      const piece = pending.subarray(0, max);
-      pending = pending.subarray(piece.length);
-      return piece;
+      // A whole step where the stream has it, so an early failure comes before anything is sent.
+      const pieces: Buffer[] = [];
+      let length = 0;
+      while (length < max && handed + length < size) {
+        if (pending.length === 0) pending = await pull();
+        const piece = pending.subarray(0, max - length);
+        pending = pending.subarray(piece.length);
+        pieces.push(piece);
+        length += piece.length;
+      }
+      handed += length;
+      return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length);
     },
     close() {
       pending = Buffer.alloc(0);
