@@ -59,7 +59,7 @@ export const jsonHeld = {
           if (mode !== 'idle') holders = await hold(server.origin, jsonPath, HOLDERS, mode === 'json' ? 'application/json' : '*/*');
           const result = await load(ctx.env, { ...run, plan: side.plan, seconds: ctx.seconds });
           checkRun(result, { responseBytes: verified.responseBytes, connections: CONNECTIONS });
-          rounds.push({ round, mode: held, ...result });
+          rounds.push({ round, mode, ...result });
           ctx.log(`  round ${round} ${mode.padEnd(5)}  ${Math.round(result.rps)} req/s  p50 ${result.p50Ms?.toFixed(2)} ms  p99 ${result.p99Ms?.toFixed(2)} ms`);
         } finally {
           for (const socket of holders) socket.destroy();
