@@ -63,8 +63,9 @@ export const JSON_CHUNK = 48 * 1024;
 /**
  * Answers with the whole file as base64 in JSON, refusing files over
  * `maxBytes` before reading them. HEAD answers with the headers only and
- * never reads (its length would need the encoding). Encoded text counts
- * against the router's byte budget until the socket has taken it, so clients
+ * never reads (its length would need the encoding). The file bytes of each
+ * step count against the router's byte budget (`json.maxBufferedBytes`)
+ * until the socket has taken their base64 text, so clients
  * that do not read wait in line instead of piling up text in socket buffers;
  * nothing is read for a client that has gone (reported as aborted).
  */
