@@ -12,7 +12,7 @@ export const API_KEY = 'bench-key';
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
 /** The files, by file id; servers map id → `${id}.bin` under the fixture root. */
-export const FILES = { small: 1 * KiB, large: 64 * MiB };
+export const FILES = { small: 1 * KiB, medium: 5 * MiB, large: 64 * MiB };
 /** Long enough for the slowest full run; each run signs its own URLs anyway. */
 const LIFETIME = 6 * 3600;
 

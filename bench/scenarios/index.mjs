@@ -19,6 +19,7 @@
 //        one verified, warmed-up, checked run of a Side for custom scenarios.
 import { issueBatch } from './issue-batch.mjs';
 import { issueUrl } from './issue-url.mjs';
+import { jsonHeld } from './json-held.mjs';
 import { largeStream, range1MiB } from './large.mjs';
 import { offload } from './offload.mjs';
 import { redirect } from './redirect.mjs';
@@ -39,6 +40,7 @@ export const scenarios = [
   tokenCost,
   offload,
   s3Proxy,
+  jsonHeld,
 ];
 
 /** The scenarios `--only` asks for (by name or alias), in registry order; throws on an unknown name. */

@@ -15,6 +15,13 @@ export function signedDownload({ root, secret }) {
   return app;
 }
 
+/** The same route with JSON mode on (`Accept: application/json` gets base64 of files up to 8 MiB). */
+export function signedDownloadJson({ root, secret }) {
+  const app = express();
+  app.use('/files', serveSignedDownload({ storage: fsStorage({ root }), signer: createSigner({ secret }), findFile, json: { maxBytes: 8 * 1024 * 1024 } }));
+  return app;
+}
+
 /** The same route offloading the bytes to nginx (X-Accel-Redirect to /protected/, see examples/offload/nginx.conf). */
 export function signedDownloadOffload({ root, secret }) {
   const app = express();
