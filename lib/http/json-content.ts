@@ -1,10 +1,10 @@
 import type { Request, Response } from 'express';
-import { DownloadError } from '../errors';
 import type { HeaderMap } from '../options/types';
 import type { StoredObject } from '../storage/types';
 import { readRange } from './open-object';
 import { Base64Chunks, base64Length } from './base64-chunks';
 import { readChunks } from './read-chunks';
+import { checkJsonSize } from './json-size';
 import { bodyHeaders, sendBody } from './send-body';
 import { takenWrites, type TakenWrites } from './taken-writes';
 import type { JsonFileBody, JsonMode, ObjectInfo, ServeFileInput } from './types';
@@ -72,9 +72,7 @@ export const JSON_CHUNK = 48 * 1024;
 export async function sendJsonContent(
   req: Request, res: Response, input: ServeFileInput, info: ObjectInfo, json: JsonMode, headers: HeaderMap, object: StoredObject,
 ): Promise<void> {
-  if (info.size > json.maxBytes) {
-    throw new DownloadError('JSON_TOO_LARGE', `This file is larger than ${json.maxBytes} bytes and cannot be returned as JSON.`);
-  }
+  checkJsonSize(info, json);
   if (req.method === 'HEAD') {
     res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', ...headers } as Record<string, string>);
     res.end();

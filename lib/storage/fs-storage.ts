@@ -3,7 +3,6 @@ import {
 } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { DownloadError } from '../errors';
 import { rejectUnknownKeys } from '../options/validate';
 import { isSafeKey } from './keys';
 import { OpenFileCache, type OpenedFile, type OpenFileCacheOptions } from './open-file-cache';
