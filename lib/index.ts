@@ -40,3 +40,5 @@ export type { OpenFileCacheOptions } from './storage/open-file-cache';
 export { memoryUseStore } from './links/use-store';
 export type { MemoryUseStoreOptions, UseResult, UseStore } from './links/use-store';
 export type { Disposition, FileRecord } from './types';
+export type { TenantConfig, TenantState } from './tenants/tenant-config';
+export type { TenantCacheOptions } from './tenants/tenant-cache';

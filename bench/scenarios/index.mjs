@@ -26,6 +26,7 @@ import { redirect } from './redirect.mjs';
 import { s3Proxy } from './s3-proxy.mjs';
 import { rss } from './rss.mjs';
 import { smallJose, smallStatic } from './small.mjs';
+import { tenants } from './tenants.mjs';
 import { tokenCost } from './token-cost.mjs';
 
 export const scenarios = [
@@ -41,6 +42,7 @@ export const scenarios = [
   offload,
   s3Proxy,
   jsonHeld,
+  tenants,
 ];
 
 /** The scenarios `--only` asks for (by name or alias), in registry order; throws on an unknown name. */

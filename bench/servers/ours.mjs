@@ -1,7 +1,7 @@
 // Our routers, as an app would mount them. Each export builds one app from
 // the config the harness passes (fixture root, secret, API key, options).
 import express from 'express';
-import { createSigner, fsStorage, issueDownloadUrl, issueDownloadUrls, redirectToPresigned, serveSignedDownload } from 'express-signed-downloads';
+import { createDownloads, createSigner, fsStorage, issueDownloadUrl, issueDownloadUrls, redirectToPresigned, serveSignedDownload } from 'express-signed-downloads';
 
 // Any id names `<id>.bin` under the fixture root. The record carries a
 // filename only, so every request does the storage.stat that express.static
@@ -76,5 +76,34 @@ export async function redirect({ presignCache }) {
     findFile: (id) => ({ id, key: `files/${id}.png`, filename: `${id}.png` }),
     authorize: () => true,
   }));
+  return app;
+}
+
+/** The HS256 secret of bench tenant `t<i>`: each tenant signs with its own key. */
+export const tenantSecret = (secret, tenant) => `${secret}:${tenant}`;
+
+/**
+ * One mount for `tenants` tenants (`/t/:tenant/files`), each with its own
+ * key and its own fsStorage, resolved through tenantConfig and all resolved
+ * (every tenant's configuration in the cache) before the server is ready.
+ */
+export async function tenantsSigned({ root, secret, tenants = 10_000 }) {
+  const configs = new Map();
+  for (let i = 0; i < tenants; i++) {
+    const name = `t${i}`;
+    configs.set(name, { storage: fsStorage({ root }), keys: [{ kid: name, alg: 'HS256', secret: tenantSecret(secret, name) }] });
+  }
+  const downloads = createDownloads({
+    storage: fsStorage({ root }),
+    signer: createSigner({ secret }),
+    findFile: (id, req) => ({ ...findFile(id), tenant: req.params.tenant }),
+    tenant: (req) => req.params.tenant,
+    tenantConfig: (tenant) => configs.get(tenant) ?? null,
+    tenantCache: { max: tenants, ttlSeconds: 86_400 },
+  });
+  const app = express();
+  app.use('/t/:tenant/files', downloads.serveSignedDownload());
+  // Resolve every tenant now: signUrl asks tenantConfig like a first request does.
+  for (const name of configs.keys()) await downloads.signUrl({ fileId: 'small', tenant: name, baseUrl: `http://127.0.0.1/t/${name}/files` });
   return app;
 }

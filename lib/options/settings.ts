@@ -7,13 +7,15 @@ import type { StorageAdapter } from '../storage/types';
 import type { Signer } from '../tokens/signer';
 import type { Disposition, FileRecord } from '../types';
 import type { MaybePromise, SharedOptions } from './types';
+import { TenantDirectory, TenantOverlays } from '../tenants/tenant-directory';
+import type { TenantPolicy } from '../tenants/tenant-config';
 import { integerOption, optionalFunction, rejectUnknownKeys, requiredFunction } from './validate';
 
 /** The keys of {@link SharedOptions}, for unknown-key checks. */
 export const SHARED_KEYS = [
   'findFile', 'storage', 'authorize', 'authenticate', 'tenant', 'fileId', 'signer', 'expiresIn', 'maxExpiresIn',
   'disposition', 'inlineTypes', 'headers', 'json', 'formatError', 'onEvent', 'scope', 'memoryBudget', 'errors', 'subject',
-  'linksValidAfter', 'isRevoked', 'useStore', 'bindTo', 'findFiles',
+  'linksValidAfter', 'isRevoked', 'useStore', 'bindTo', 'findFiles', 'tenantConfig', 'tenantCache',
 ] as const;
 
 /** S3 refuses presigned URLs that live longer than this, and no token should outlive it either. */
@@ -28,7 +30,14 @@ export interface Settings extends Omit<SharedOptions, 'fileId' | 'disposition' |
   isInlineSafe: (essence: string) => boolean;
   json: false | JsonMode;
   budget: TransferBudget;
+  /** Tenants' own configurations (`tenantConfig`), laid over these settings per request. */
+  tenants: TenantOverlays | undefined;
+  /** Set on a tenant's settings: what its configuration says beyond the shared fields. */
+  tenantPolicy?: TenantPolicy;
 }
+
+/** Carries the `createDownloads` tenant directory to its routers, so they share one cache. */
+export const TENANT_DIRECTORY = Symbol('tenantDirectory');
 
 /** What a router demands beyond the shared options, and what it has no use for. */
 export interface Requirements {
@@ -66,7 +75,7 @@ export const LINK_ONLY: readonly (keyof SharedOptions)[] = ['linksValidAfter', '
 
 const defaultFileId = (req: Request): unknown => req.params.fileId;
 
-function checkStorage(where: string, storage: unknown): asserts storage is StorageAdapter {
+export function checkStorage(where: string, storage: unknown): asserts storage is StorageAdapter {
   if (storage === undefined || storage === null) {
     throw new TypeError(`${where}: \`storage\` is required: pass a storage adapter such as fsStorage({ root }) or memoryStorage().`);
   }
@@ -87,7 +96,7 @@ function parseBudget(where: string, value: unknown): TransferBudget {
   return new TransferBudget(integerOption(where, 'memoryBudget', value, 0, 1024 * 1024, Number.MAX_SAFE_INTEGER, 'bytes'));
 }
 
-function checkSigner(where: string, signer: unknown, required: boolean): asserts signer is Signer | undefined {
+export function checkSigner(where: string, signer: unknown, required: boolean): asserts signer is Signer | undefined {
   if (signer === undefined && !required) return;
   const candidate = signer as Partial<Signer> | undefined;
   if (typeof candidate !== 'object' || candidate === null || typeof candidate.sign !== 'function' || typeof candidate.verify !== 'function') {
@@ -104,7 +113,7 @@ function parseDisposition(where: string, value: SharedOptions['disposition']): S
   return () => fixed;
 }
 
-function parseInlineTypes(where: string, value: unknown): (essence: string) => boolean {
+export function parseInlineTypes(where: string, value: unknown): (essence: string) => boolean {
   if (value === undefined) return inlineMatcher(DEFAULT_INLINE_TYPES);
   if (!Array.isArray(value) || value.some((type) => typeof type !== 'string' || !type.includes('/'))) {
     throw new TypeError(`${where}: \`inlineTypes\` must be an array of content types such as 'image/png' or 'video/*'.`);
@@ -163,7 +172,7 @@ export function parseSettings<Principal, File extends FileRecord>(
       'Pass (req, file, principal) => boolean that checks the caller may have the file, or () => true to allow every caller explicitly.',
     );
   }
-  for (const name of ['authorize', 'authenticate', 'tenant', 'fileId', 'headers', 'formatError', 'onEvent', 'subject', 'linksValidAfter', 'isRevoked', 'bindTo', 'findFiles'] as const) {
+  for (const name of ['authorize', 'authenticate', 'tenant', 'fileId', 'headers', 'formatError', 'onEvent', 'subject', 'linksValidAfter', 'isRevoked', 'bindTo', 'findFiles', 'tenantConfig'] as const) {
     optionalFunction(where, name, options[name]);
   }
   if (options.errors !== undefined && options.errors !== 'respond' && options.errors !== 'next') {
@@ -173,7 +182,7 @@ export function parseSettings<Principal, File extends FileRecord>(
   checkUseStore(where, options.useStore);
   const maxExpiresIn = integerOption(where, 'maxExpiresIn', options.maxExpiresIn, 86400, 1, ABSOLUTE_MAX_EXPIRES_IN);
   if (options.expiresIn !== undefined) integerOption(where, 'expiresIn', options.expiresIn, 0, 1, maxExpiresIn);
-  return {
+  const settings: Settings = {
     ...options,
     where,
     fileId: options.fileId ?? defaultFileId,
@@ -183,7 +192,22 @@ export function parseSettings<Principal, File extends FileRecord>(
     json: parseJson(where, options.json),
     scope: parseScope(where, options.scope),
     budget: parseBudget(where, options.memoryBudget),
+    tenants: undefined,
   };
+  settings.tenants = tenantOverlays(where, options, settings);
+  return settings;
+}
+
+function tenantOverlays(where: string, options: SharedOptions, settings: Settings): TenantOverlays | undefined {
+  if (options.tenantConfig === undefined) {
+    if (options.tenantCache !== undefined) throw new TypeError(`${where}: \`tenantCache\` is for \`tenantConfig\`; pass both, or neither.`);
+    return undefined;
+  }
+  if (options.tenant === undefined) {
+    throw new TypeError(`${where}: \`tenantConfig\` needs a \`tenant\` hook that names the request's tenant, e.g. tenant: (req) => req.params.orgId.`);
+  }
+  const directory = (options as { [TENANT_DIRECTORY]?: TenantDirectory })[TENANT_DIRECTORY] ?? new TenantDirectory(where, options.tenantConfig, options.tenantCache);
+  return new TenantOverlays(directory, settings);
 }
 
 /** Throws unless `path` is a route path Express 4 and 5 both accept. */

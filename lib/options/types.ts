@@ -4,6 +4,8 @@ import type { UseStore } from '../links/use-store';
 import type { StorageAdapter } from '../storage/types';
 import type { DownloadClaims, Signer } from '../tokens/signer';
 import type { Disposition, FileRecord } from '../types';
+import type { TenantCacheOptions } from '../tenants/tenant-cache';
+import type { TenantConfig } from '../tenants/tenant-config';
 
 /** A value or a promise of it: every host hook may be sync or async. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -190,6 +192,16 @@ export interface SharedOptions<Principal = unknown, File extends FileRecord = Fi
    * their `id`. Ids it leaves out are 404. Without it, `findFile` runs per id.
    */
   findFiles?: (fileIds: string[], req: Request) => MaybePromise<ReadonlyMap<string, File | null | undefined> | readonly (File | null | undefined)[]>;
+  /**
+   * A tenant's own storage, keys and policy, resolved when first needed
+   * (e.g. from your database) and cached (`tenantCache`): one mount serves
+   * any number of tenants. `null` is an unknown tenant (404 on the
+   * authenticated routers, 401 on the signed route). Needs the `tenant`
+   * hook. `req` is `undefined` when `signUrl` asks.
+   */
+  tenantConfig?: (tenant: string, req: Request | undefined) => MaybePromise<TenantConfig | null | undefined>;
+  /** Bounds the cache of `tenantConfig` answers: `{ max: 10000, ttlSeconds: 60, unknownTtlSeconds: 10 }` by default. */
+  tenantCache?: TenantCacheOptions;
 }
 
 /** What {@link SharedOptions.isRevoked} is asked about. */

@@ -6,6 +6,7 @@ import { isWellFormed } from '../http/unicode';
 import type { FileRecord } from '../types';
 import type { RequestContext } from './context';
 import { isLocked, knownMetadata } from './file-record';
+import { checkTenantState } from '../tenants/tenant-directory';
 import { describeValue, wrongResult } from './hook-result';
 
 const MAX_FILE_ID_LENGTH = 1024;
@@ -99,23 +100,41 @@ export function downloadable(file: FileRecord): DownloadableFile {
 }
 
 /**
- * The authenticated routers' chain: authenticate → read the request's own
- * input (`readInput`, so bad input is 422 only for an authenticated caller)
- * → id & tenant → find → authorize → downloadable.
+ * The settings this request runs on: with `tenantConfig`, the tenant's own
+ * (storage, keys, policy) laid over the shared ones. An unknown tenant is
+ * answered like a missing file; a suspended or gone one with its own code.
+ */
+export async function settingsFor(req: Request, settings: Settings, context: RequestContext): Promise<Settings> {
+  if (settings.tenants === undefined || context.tenant === undefined) return settings;
+  const own = await settings.tenants.resolve(context.tenant, req);
+  if (own === null) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`tenantConfig knows no tenant ${JSON.stringify(context.tenant)}`) });
+  checkTenantState(own.tenantPolicy);
+  return own;
+}
+
+/**
+ * The authenticated routers' chain: authenticate → body (`readBody`) → id & tenant → the
+ * tenant's settings → read the request's own input (`readInput`, so bad
+ * input is 422 only for an authenticated caller) → find → authorize →
+ * downloadable. Returns the settings the rest of the request runs on.
  */
 export async function authorizedFile<Input = undefined>(
   req: Request,
-  settings: Settings,
+  shared: Settings,
   context: RequestContext,
-  readInput?: () => Input | Promise<Input>,
-): Promise<DownloadableFile & { input: Input }> {
-  const principal = await authenticate(req, settings);
+  readInput?: (settings: Settings) => Input | Promise<Input>,
+  readBody?: () => Promise<void>,
+): Promise<DownloadableFile & { input: Input; settings: Settings }> {
+  const principal = await authenticate(req, shared);
   context.principal = principal;
-  const input = (await readInput?.()) as Input;
-  await identify(req, settings, context, principal);
+  // The id may be in the body (POST): read it only for an authenticated caller.
+  await readBody?.();
+  await identify(req, shared, context, principal);
+  const settings = await settingsFor(req, shared, context);
+  const input = (await readInput?.(settings)) as Input;
   const file = await lookUp(req, settings, context);
   await checkAuthorized(req, settings, file, principal);
-  return { ...downloadable(file), input };
+  return { ...downloadable(file), input, settings };
 }
 
 /** Runs `authorize`: only a literal `true` allows; anything else is 403, with a cause when it was not `false`. */

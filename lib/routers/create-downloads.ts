@@ -1,5 +1,6 @@
 import type { Router } from 'express';
-import { BOUND_KEYS, parseSettings } from '../options/settings';
+import { BOUND_KEYS, parseSettings, TENANT_DIRECTORY } from '../options/settings';
+import { TenantDirectory } from '../tenants/tenant-directory';
 import type { SharedOptions } from '../options/types';
 import type { FileRecord } from '../types';
 import { issueDownloadUrl, type IssueDownloadUrlOptions } from './issue-download-url';
@@ -21,6 +22,12 @@ export interface Downloads<Principal = unknown, File extends FileRecord = FileRe
   serveSignedDownload(options?: BoundOptions<ServeSignedDownloadOptions<Principal, File>>): Router;
   redirectToPresigned(options?: BoundOptions<RedirectToPresignedOptions<Principal, File>>): Router;
   serveDownload(options?: BoundOptions<ServeDownloadOptions<Principal, File>>): Router;
+  /**
+   * Drops one tenant's cached configuration (`tenantConfig`) in every router
+   * of this `createDownloads` at once: after a key roll, a plan change, a
+   * suspension. The next request for it asks `tenantConfig` again.
+   */
+  forgetTenant(tenant: string): void;
 }
 
 /**
@@ -33,12 +40,19 @@ export interface Downloads<Principal = unknown, File extends FileRecord = FileRe
 export function createDownloads<Principal = unknown, File extends FileRecord = FileRecord>(shared: SharedOptions<Principal, File>): Downloads<Principal, File> {
   // Validate now so a mistake in the shared block fails at start-up even before a router is made.
   parseSettings('createDownloads', shared, [], { authorize: false, signer: false });
+  // One cache of tenants' configurations for every router made here, so forgetTenant reaches them all.
+  const directory = shared.tenantConfig === undefined ? undefined : new TenantDirectory('createDownloads', shared.tenantConfig, shared.tenantCache);
+  const withDirectory = directory === undefined ? shared : { ...shared, [TENANT_DIRECTORY]: directory };
   // Shared options a router does not use (authorize on the signed route) are fine here; passed to that router directly they are a mistake.
-  const bound = <T extends object>(options: T) => ({ ...shared, ...options, [BOUND_KEYS]: Object.keys(shared) });
+  const bound = <T extends object>(options: T) => ({ ...withDirectory, ...options, [BOUND_KEYS]: Object.keys(shared) });
   return {
+    forgetTenant: (tenant) => {
+      if (typeof tenant !== 'string') throw new TypeError('forgetTenant: pass the tenant name, a string.');
+      directory?.forget(tenant);
+    },
     issueDownloadUrl: (options = {}) => issueDownloadUrl(bound(options) as IssueDownloadUrlOptions<Principal, File>),
     issueDownloadUrls: (options = {}) => issueDownloadUrls(bound(options) as IssueDownloadUrlsOptions<Principal, File>),
-    signUrl: urlSigner(shared),
+    signUrl: urlSigner(withDirectory),
     serveSignedDownload: (options = {}) => serveSignedDownload(bound(options) as ServeSignedDownloadOptions<Principal, File>),
     redirectToPresigned: (options = {}) => redirectToPresigned(bound(options) as RedirectToPresignedOptions<Principal, File>),
     serveDownload: (options = {}) => serveDownload(bound(options) as ServeDownloadOptions<Principal, File>),

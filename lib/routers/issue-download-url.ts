@@ -88,6 +88,12 @@ export function parseUseLimits(where: string, options: { maxUses?: unknown; maxU
   return { fallback, max };
 }
 
+/** A tenant's own default use limit stands in when the router sets none (signed links only: a store's URL counts nothing). */
+export function useLimitsFor(settings: Settings, limits: UseLimits, mode: 'signed' | 'presigned'): UseLimits {
+  const own = settings.tenantPolicy?.maxUses;
+  return own === undefined || limits.fallback !== undefined || mode !== 'signed' ? limits : { ...limits, fallback: own };
+}
+
 const readJsonBody = json({ limit: '16kb' });
 
 /** Parses a JSON body unless the host already did; malformed JSON is 422. */
@@ -130,7 +136,6 @@ export function issueDownloadUrl<Principal = unknown, File extends FileRecord = 
   const path = parsePath(where, options.path, method === 'POST' ? '/download-url' : '/:fileId/download-url', method !== 'POST' && options.fileId === undefined);
   const publicBaseUrl = parsePublicBaseUrl(where, options.publicBaseUrl);
   const allowedHosts = parseAllowedHosts(where, options.allowedHosts, publicBaseUrl);
-  const fallbackLifetime = settings.expiresIn ?? 3600;
   checkBindingSigner(where, settings);
   const uses = parseUseLimits(where, options, mode, settings);
   const issuer: IssuerConfig<File> = {
@@ -139,11 +144,12 @@ export function issueDownloadUrl<Principal = unknown, File extends FileRecord = 
   if (issuer.stableUrls !== undefined && mode === 'presigned') throw new TypeError(`${where}: \`stableUrls\` is for signed links; presigned URLs are the storage's own (see presignCache).`);
 
   const handler = downloadRoute(settings, async (req, res, context) => {
-    const target = await authorizedFile(req, settings, context, async () => {
-      if (method === 'POST') await ensureBody(req, res);
-      return requestedLink(req, fallbackLifetime, settings.maxExpiresIn, uses);
-    });
-    const { body, event } = await issueLink(settings, issuer, req, context, target, target.input);
+    const { settings: own, ...target } = await authorizedFile(
+      req, settings, context,
+      (chosen) => requestedLink(req, chosen.expiresIn ?? 3600, chosen.maxExpiresIn, useLimitsFor(chosen, uses, mode)),
+      method === 'POST' ? () => ensureBody(req, res) : undefined,
+    );
+    const { body, event } = await issueLink(own, issuer, req, context, target, target.input);
     const shaped = options.formatResponse === undefined ? body : await options.formatResponse(body, target.file as File, req);
     sendBody(req, res, 200, JSON.stringify(shaped), { 'Cache-Control': 'no-store' });
     report(settings, req, context, { type: 'issued', ...event });

@@ -5,10 +5,10 @@ import { parsePath, parseSettings, type Settings } from '../options/settings';
 import type { MaybePromise } from '../options/types';
 import { integerOption } from '../options/validate';
 import type { FileRecord } from '../types';
-import { acceptRecord, authenticate, checkAuthorized, checkedFileId, downloadable, resolveTenant } from './access';
+import { acceptRecord, authenticate, checkAuthorized, checkedFileId, downloadable, resolveTenant, settingsFor } from './access';
 import { downloadRoute, downloadRouter, report, type RequestContext } from './context';
 import { wrongResult } from './hook-result';
-import { ensureBody, parseAllowedHosts, parsePublicBaseUrl, parseUseLimits, type IssueDownloadUrlOptions } from './issue-download-url';
+import { ensureBody, parseAllowedHosts, parsePublicBaseUrl, parseUseLimits, useLimitsFor, type IssueDownloadUrlOptions } from './issue-download-url';
 import { issueLink, type IssuedUrlBody, type IssuerConfig } from './issuer';
 import { checkBindingSigner } from './link-checks';
 import { parseStableUrls } from './link-signing';
@@ -93,9 +93,8 @@ export function issueDownloadUrls<Principal = unknown, File extends FileRecord =
     mode, publicBaseUrl, allowedHosts: parseAllowedHosts(where, options.allowedHosts, publicBaseUrl),
     downloadUrl: options.downloadUrl, stableUrls: parseStableUrls(where, options.stableUrls, settings),
   };
-  const fallbackLifetime = settings.expiresIn ?? 3600;
 
-  const one = async (req: Request, parent: RequestContext, raw: unknown, find: (id: string) => Promise<unknown>, link: LinkRequest): Promise<IssuedUrlEntry> => {
+  const one = async (req: Request, settings: Settings, parent: RequestContext, raw: unknown, find: (id: string) => Promise<unknown>, link: LinkRequest): Promise<IssuedUrlEntry> => {
     const context: RequestContext = { ...parent, fileId: undefined, file: undefined };
     try {
       context.fileId = checkedFileId(raw);
@@ -115,17 +114,18 @@ export function issueDownloadUrls<Principal = unknown, File extends FileRecord =
     context.principal = await authenticate(req, settings);
     if (options.fileIds === undefined) await ensureBody(req, res);
     const raw = idList(await readIds(req), maxBatch);
-    const link = requestedLink(req, fallbackLifetime, settings.maxExpiresIn, uses);
     await resolveTenant(req, settings, context, context.principal);
-    let find = (id: string): Promise<unknown> => Promise.resolve(settings.findFile(id, req));
-    if (settings.findFiles !== undefined) {
+    const own = await settingsFor(req, settings, context);
+    const link = requestedLink(req, own.expiresIn ?? 3600, own.maxExpiresIn, useLimitsFor(own, uses, mode));
+    let find = (id: string): Promise<unknown> => Promise.resolve(own.findFile(id, req));
+    if (own.findFiles !== undefined) {
       const wanted = [...new Set(raw.filter((id): id is string | number => typeof id === 'string' || typeof id === 'number').map(String))];
-      const lookup = recordsById(await settings.findFiles(wanted, req));
+      const lookup = recordsById(await own.findFiles(wanted, req));
       find = (id) => Promise.resolve(lookup(id));
     }
     const entries: IssuedUrlEntry[] = [];
     // One at a time: a batch is many small awaits, and order is the answer's order.
-    for (const id of raw) entries.push(await one(req, context, id, find, link));
+    for (const id of raw) entries.push(await one(req, own, context, id, find, link));
     const shaped = options.formatResponse === undefined ? { download_urls: entries } : await options.formatResponse(entries, req);
     sendBody(req, res, 200, JSON.stringify(shaped), { 'Cache-Control': 'no-store' });
   })));

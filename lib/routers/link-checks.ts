@@ -45,11 +45,15 @@ export async function checkHolder(req: Request, settings: Settings, claims: Down
   }
 }
 
-/** The record's and the tenant's cut-off times, then the host's deny-list. */
+/** The record's and the tenant's cut-off times (its configuration's and the hook's), then the host's deny-list. */
 export async function checkRevocation(req: Request, settings: Settings, claims: DownloadClaims, file: FileRecord): Promise<void> {
   const forFile = recordDate('linksValidAfter', file.linksValidAfter);
   if (forFile !== undefined && issuedBefore(claims, forFile)) {
     throw invalid(new Error(`link issued ${new Date(claims.issuedAt * 1000).toISOString()}, before the file's linksValidAfter ${forFile.toISOString()}`));
+  }
+  const forTenantConfig = settings.tenantPolicy?.linksValidAfter;
+  if (forTenantConfig !== undefined && issuedBefore(claims, forTenantConfig)) {
+    throw invalid(new Error(`link issued ${new Date(claims.issuedAt * 1000).toISOString()}, before tenantConfig's linksValidAfter ${forTenantConfig.toISOString()}`));
   }
   if (settings.linksValidAfter !== undefined) {
     const forTenant: unknown = await settings.linksValidAfter(claims.tenant, req);

@@ -24,13 +24,12 @@ export function redirectToPresigned<Principal = unknown, File extends FileRecord
   // A storage without presign() is not a start-up error: the route answers
   // 503 STORAGE_NOT_CONFIGURED, so an app can mount it before object storage is set up.
   const path = parsePath(where, options.path, '/:fileId/redirect', options.fileId === undefined);
-  const fallbackLifetime = settings.expiresIn ?? 900;
   return downloadRouter(settings, (router) => router.get(
     path,
     downloadRoute(settings, async (req, res, context) => {
-      const target = await authorizedFile(req, settings, context, () => requestedLink(req, fallbackLifetime, settings.maxExpiresIn));
+      const { settings: own, ...target } = await authorizedFile(req, settings, context, (chosen) => requestedLink(req, chosen.expiresIn ?? 900, chosen.maxExpiresIn));
       const { expiresIn, disposition } = target.input;
-      const { url } = await presignFile(settings, target, disposition ?? (await settings.disposition(target.file, req)), expiresIn);
+      const { url } = await presignFile(own, target, disposition ?? (await own.disposition(target.file, req)), expiresIn);
       res.writeHead(307, {
         Location: url,
         'Cache-Control': 'no-store',

@@ -33,10 +33,10 @@ export function serveDownload<Principal = unknown, File extends FileRecord = Fil
   return downloadRouter(settings, (router) => router.get(
     path,
     downloadRoute(settings, async (req, res, context) => {
-      const target = await authorizedFile(req, settings, context);
-      await serveRecord(req, res, settings, context, target, {
+      const { settings: own, ...target } = await authorizedFile(req, settings, context);
+      await serveRecord(req, res, own, context, target, {
         signed: false,
-        disposition: await settings.disposition(target.file, req),
+        disposition: await own.disposition(target.file, req),
         cacheControl: 'private, no-cache',
         formatResponse: options.formatResponse as ServeMode['formatResponse'],
         offload,

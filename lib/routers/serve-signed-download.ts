@@ -3,7 +3,10 @@ import type { Request } from 'express';
 import { queryOf } from '../http/query';
 import { parseOffload, type OffloadOptions } from '../http/offload';
 import type { JsonFileBody } from '../http/serve-file';
-import { parsePath, parseSettings } from '../options/settings';
+import { parsePath, parseSettings, type Settings } from '../options/settings';
+import { claimedTenant } from '../tenants/token-tenant';
+import { checkTenantState } from '../tenants/tenant-directory';
+import { invalid } from '../tokens/claims';
 import { integerOption } from '../options/validate';
 import type { SharedOptions } from '../options/types';
 import { matchClaims, type Signer } from '../tokens/signer';
@@ -55,6 +58,22 @@ function sharedCacheControl(remaining: number): string {
   return `public, max-age=0, s-maxage=${remaining}, stale-while-revalidate=0, stale-if-error=0`;
 }
 
+/**
+ * The settings whose keys check this token: the shared ones, or with
+ * `tenantConfig` those of the tenant the token names (unverified, only to
+ * pick the keys; the route then requires the request's tenant to be that
+ * one). An unknown tenant has no keys: 401 like any forgery, so a forged URL
+ * cannot tell a made-up tenant from a real one.
+ */
+async function signingSettings(settings: Settings, token: string, req: Request): Promise<Settings> {
+  if (settings.tenants === undefined) return settings;
+  const tenant = claimedTenant(token);
+  if (tenant === undefined) return settings;
+  const own = await settings.tenants.resolve(tenant, req);
+  if (own === null) throw invalid(new Error(`tenantConfig knows no tenant ${JSON.stringify(tenant)}`));
+  return own;
+}
+
 /** The path the client asked for, as the app sees it: what a token is bound to by default. */
 function requestPath(req: Request): string {
   const mark = req.originalUrl.indexOf('?');
@@ -70,7 +89,6 @@ function requestPath(req: Request): string {
 export function serveSignedDownload<Principal = unknown, File extends FileRecord = FileRecord>(options: ServeSignedDownloadOptions<Principal, File>): Router {
   const where = 'serveSignedDownload';
   const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload', 'graceSeconds', 'sharedCache'], { authorize: false, signer: true, unused: ['authorize', 'authenticate', 'subject', 'findFiles'] });
-  const signer = settings.signer!;
   checkBindingSigner(where, settings);
   if (options.sharedCache !== undefined && typeof options.sharedCache !== 'boolean') throw new TypeError(`${where}: \`sharedCache\` must be true or false.`);
   const graceSeconds = integerOption(where, 'graceSeconds', options.graceSeconds, 0, 0, MAX_GRACE_SECONDS);
@@ -80,30 +98,34 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
     path,
     downloadRoute(settings, async (req, res, context) => {
       const { token, expires } = linkParameters(queryOf(req));
-      // The token first: nothing of the host's (fileId, tenant, findFile) runs for a forged one.
-      const claims = await signer.verifySignature(token, { graceSeconds });
+      // With tenantConfig the tenant's keys check the token: its configuration is the one host call
+      // that may come before the signature (and is cached, forged tokens or not).
+      const own = await signingSettings(settings, token, req);
+      // The token first: nothing else of the host's (fileId, tenant, findFile) runs for a forged one.
+      const claims = await own.signer!.verifySignature(token, { graceSeconds });
       context.claims = claims;
       await identify(req, settings, context, undefined);
       matchClaims(claims, { fileId: context.fileId!, tenant: context.tenant, expires, scope: settings.scope ?? requestPath(req) });
-      await checkHolder(req, settings, claims);
-      const file = await lookUp(req, settings, context);
+      checkTenantState(own.tenantPolicy);
+      await checkHolder(req, own, claims);
+      const file = await lookUp(req, own, context);
       // A revoked link learns nothing of the file (locked, no content): the same 401 as a forgery.
-      await checkRevocation(req, settings, claims, file);
+      await checkRevocation(req, own, claims, file);
       const target = downloadable(file);
       // In a grace period the answer must not be cached as if the link were still valid.
       // Rounded down to whole seconds left (the current second counts as gone), so no copy outlives the link.
       const remaining = claims.expired === true ? 0 : Math.max(0, claims.expires - Math.ceil(Date.now() / 1000));
       // A counted, bound or late link must reach this app on every use: never a shared cache.
       const shared = options.sharedCache === true && claims.maxUses === undefined && claims.holder === undefined && claims.expired !== true;
-      await serveRecord(req, res, settings, context, target, {
+      await serveRecord(req, res, own, context, target, {
         signed: true,
-        disposition: claims.disposition ?? (await settings.disposition(target.file, req)),
+        disposition: claims.disposition ?? (await own.disposition(target.file, req)),
         cacheControl: shared ? sharedCacheControl(remaining) : `private, max-age=${remaining}`,
         headers: shared ? { 'Referrer-Policy': 'no-referrer', 'CDN-Cache-Control': sharedCacheControl(remaining) } : { 'Referrer-Policy': 'no-referrer' },
         formatResponse: options.formatResponse as ServeMode['formatResponse'],
         offload,
-        linkTag: hasLinkTag(claims, graceSeconds) ? (validator) => signer.linkTag(claims, validator) : undefined,
-        admit: linkGate(settings, context, claims, graceSeconds),
+        linkTag: hasLinkTag(claims, graceSeconds) ? (validator) => own.signer!.linkTag(claims, validator) : undefined,
+        admit: linkGate(own, context, claims, graceSeconds),
       });
     }),
   ));

@@ -1,0 +1,28 @@
+// Tenants at scale: one mount serving 10,000 tenants, each with its own key
+// and storage, all resolved (tenantConfig, cached), against a single-tenant
+// app on the same route. The request goes to the last tenant: with a mount
+// per tenant Express would try 9,999 others first.
+import { createSigner } from 'express-signed-downloads';
+import { tenantSecret } from '../servers/ours.mjs';
+
+const TENANTS = 10_000;
+
+export const tenants = {
+  name: 'tenants',
+  title: `1 KiB: the ${TENANTS.toLocaleString('en')}th of ${TENANTS.toLocaleString('en')} tenants (tenantConfig) vs a single-tenant app`,
+  metric: 'rps',
+  connections: 50,
+  timeoutSeconds: 120,
+  async prepare({ fixtures }) {
+    const sha256 = fixtures.sha256Of('small');
+    const config = fixtures.serverConfig;
+    const last = `t${TENANTS - 1}`;
+    const path = `/t/${last}/files/small/content`;
+    const signer = createSigner({ keys: [{ kid: last, alg: 'HS256', secret: tenantSecret(config.secret, last) }] });
+    const { token, expires } = await signer.sign({ fileId: 'small', tenant: last, scope: path, expiresIn: 3600 });
+    return {
+      ours: { label: `tenant ${TENANTS} of ${TENANTS}`, server: { app: 'tenantsSigned', config: { ...config, tenants: TENANTS } }, plan: { requests: [{ path: `${path}?token=${token}&expires=${expires}`, sha256 }] } },
+      reference: { label: 'single tenant', server: { app: 'signedDownload', config }, plan: { requests: [{ path: await fixtures.signedPath('small'), sha256 }] } },
+    };
+  },
+};
