@@ -158,16 +158,28 @@ CONF
 
   radosgw -c "$CONF" -n client.rgw.a
   wait_for gateway 240 curl -sf "$ENDPOINT"
-  radosgw-admin -c "$CONF" user create --uid=esd-test --display-name="esd test" \
-    --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null
+  users
   echo "S3 endpoint $ENDPOINT  access key $ACCESS_KEY  secret key $SECRET_KEY"
+}
+
+# The test user, and one user per test tenant (each tenant's key reaches only
+# the buckets it owns: the per-tenant storage tests). Idempotent.
+user() {
+  radosgw-admin -c "$CONF" user info --uid="$1" >/dev/null 2>&1 && return 0
+  radosgw-admin -c "$CONF" user create --uid="$1" --display-name="$1" --access-key="$2" --secret-key="$3" >/dev/null
+}
+
+users() {
+  user esd-test "$ACCESS_KEY" "$SECRET_KEY"
+  user esd-tenant-a esdtenantakey esdtenantasecret0123456789abcdef
+  user esd-tenant-b esdtenantbkey esdtenantbsecret0123456789abcdef
 }
 
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   install) install ;;
-  ensure) if curl -sf "$ENDPOINT" >/dev/null; then echo "S3 endpoint $ENDPOINT (already running)"; else start; fi ;;
+  ensure) if curl -sf "$ENDPOINT" >/dev/null; then users; echo "S3 endpoint $ENDPOINT (already running)"; else start; fi ;;
   status) if curl -sf "$ENDPOINT" >/dev/null; then echo "up at $ENDPOINT"; else echo "down"; exit 1; fi ;;
   *) echo "usage: $0 start|ensure|stop|status|install" >&2; exit 2 ;;
 esac

@@ -17,6 +17,8 @@ export default function globalSetup(): void {
   if (isUp()) {
     // A developer's cluster from `scripts/s3-test-server.sh start`: use it and leave it running.
     process.env.ESD_S3_KEEP = '1';
+    // It may predate the per-tenant users: `ensure` adds what is missing.
+    execFileSync(script, ['ensure'], { stdio: 'inherit', timeout: 120_000 });
     return;
   }
   execFileSync(script, ['start'], { stdio: 'inherit', timeout: 120_000 });
