@@ -103,6 +103,7 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
         formatResponse: options.formatResponse as ServeMode['formatResponse'],
         offload,
         linkTag: hasLinkTag(claims, graceSeconds) ? (validator) => signer.linkTag(claims, validator) : undefined,
+        etagOnlyWithBytes: claims.maxUses !== undefined,
         admit: linkGate(settings, context, claims, graceSeconds),
       });
     }),
