@@ -751,6 +751,9 @@ describe.each([['stat + read', false], ['open, positional reads', true]] as cons
       expect([next.status, next.complete, next.body.length]).toEqual([200, true, now.length]);
       expect(Buffer.compare(next.body, now)).toBe(0);
       if (res.complete) expect(next.reusedSocket).toBe(true);
+      // The client can have the whole body before the server reports it: wait for that event here,
+      // or on a busy machine it lands in the next scenario's place.
+      await until(() => served.length > before + 1, 5000, 'the second served event');
       return { res, versions, readSoFar, event };
     } finally {
       agent.destroy();

@@ -97,3 +97,9 @@ export function revalidatesCopy(headers: IncomingHttpHeaders, etag: string | und
   const mine = opaque(etag);
   return parseTagList(ifNoneMatch).some((tag) => tag !== '*' && opaque(tag) === mine);
 }
+
+/** The request names `etag` itself, in `If-None-Match` (not `*`) or exactly in `If-Range`: it has nothing to learn of it. */
+export function namesTag(headers: IncomingHttpHeaders, etag: string | undefined): boolean {
+  const ifRange = headers['if-range'];
+  return revalidatesCopy(headers, etag) || (etag !== undefined && typeof ifRange === 'string' && ifRange.trim() === etag);
+}

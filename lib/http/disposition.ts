@@ -1,7 +1,7 @@
 import { create as contentDisposition } from 'content-disposition';
 import type { Disposition } from '../types';
 import { memo } from './memo';
-import { BIDI_CONTROLS, toWellFormed, utf8Prefix } from './unicode';
+import { INVISIBLE_FORMAT, toWellFormed, utf8Prefix } from './unicode';
 
 // C0, DEL and C1 controls never belong in a file name shown to a user.
 // eslint-disable-next-line no-control-regex
@@ -27,24 +27,31 @@ const attachmentHeader = memo(1000, (filename: string) => contentDisposition(fil
  */
 export const MAX_FILENAME_BYTES = 255;
 
-/** `name` cut to {@link MAX_FILENAME_BYTES}, keeping a short extension so the type a user sees stays right. */
+/**
+ * `name` cut to {@link MAX_FILENAME_BYTES}. The type and disposition were
+ * decided on the whole name, so the cut name must end in the same extension:
+ * a short one (up to 16 characters) is kept; otherwise the cut part loses its
+ * dots, so no extension from inside the name (`a….exe.zzz…`) can surface.
+ */
 function shortened(name: string): string {
   if (Buffer.byteLength(name, 'utf8') <= MAX_FILENAME_BYTES) return name;
   const dot = name.lastIndexOf('.');
-  const extension = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : '';
-  const stem = extension === '' ? name : name.slice(0, dot);
-  return utf8Prefix(stem, MAX_FILENAME_BYTES - Buffer.byteLength(extension, 'utf8')) + extension;
+  if (dot > 0 && name.length - dot <= 16) {
+    const extension = name.slice(dot);
+    return utf8Prefix(name.slice(0, dot), MAX_FILENAME_BYTES - Buffer.byteLength(extension, 'utf8')).replaceAll('.', '_') + extension;
+  }
+  return utf8Prefix(name, MAX_FILENAME_BYTES).replaceAll('.', '_');
 }
 
-/** The last segment of a path with either separator, without control or bidi characters, at most 255 bytes. */
+/** The last segment of a path with either separator, without control or invisible format characters, at most 255 bytes. */
 function baseName(name: string): string {
-  return shortened(toWellFormed(name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1).replace(CONTROL, '').replace(BIDI_CONTROLS, '')));
+  return shortened(toWellFormed(name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1).replace(CONTROL, '').replace(INVISIBLE_FORMAT, '')));
 }
 
 /**
  * The name a download gets: the record's filename, else the key's last
  * segment. Only the last segment of either is used (RFC 6266 §4.3: a
- * recipient must not trust directory parts), without control or bidi
+ * recipient must not trust directory parts), without control or invisible format
  * characters, with lone surrogates replaced (they cannot be
  * percent-encoded), and at most 255 UTF-8 bytes long.
  */

@@ -45,3 +45,13 @@ export function whenResponseDone(res: ServerResponse, done: () => void): void {
   if (socket.destroyed) process.nextTick(finish);
   else forget = whenSocketCloses(socket, finish);
 }
+
+/**
+ * The client's connection is gone (reset or destroyed): nothing it asked for
+ * can reach it, so nothing is counted for it. A client that only half-closed
+ * after sending its request cannot be told from one that waits for the
+ * answer (some do), so it is still answered, and counted.
+ */
+export function clientGone(res: ServerResponse): boolean {
+  return res.destroyed || res.socket === null || res.socket.destroyed;
+}

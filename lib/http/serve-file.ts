@@ -3,7 +3,7 @@ import { DownloadError } from '../errors';
 import type { HeaderMap } from '../options/types';
 import type { ByteRange, OpenOptions, StoredObject } from '../storage/types';
 import { checkHeaders } from './check-headers';
-import { continuesTransfer, evaluatePreconditions, rangeStillValid, revalidatesCopy } from './conditional';
+import { continuesTransfer, evaluatePreconditions, namesTag, rangeStillValid, revalidatesCopy } from './conditional';
 import { sendJsonContent, wantsJson } from './json-content';
 import { checkJsonSize } from './json-size';
 import { openObject, readRange } from './open-object';
@@ -11,6 +11,7 @@ import { decideRange, rangeHint } from './range';
 import { represent, type Representation } from './representation';
 import { sendExactly } from './send-exactly';
 import { sendPositional } from './send-positional';
+import { clientGone } from './response-done';
 import type { ObjectInfo, ServeFileInput } from './types';
 
 export type { JsonFileBody, ServeFileInput } from './types';
@@ -127,6 +128,11 @@ export async function serveFile(req: Request, res: Response, input: ServeFileInp
 /** Answers for an open object; true when a body is streaming and will close the object itself. */
 async function answer(req: Request, res: Response, input: ServeFileInput, object: StoredObject): Promise<boolean> {
   const info = describe(input, object);
+  // A client that hung up after sending its request gets nothing: nothing is read, nothing counted.
+  if (input.admit !== undefined && clientGone(res)) {
+    input.onServed({ status: 200, bytes: 0, range: undefined, aborted: true });
+    return false;
+  }
 
   if (input.json !== false && wantsJson(req, info.representation.essence)) {
     if (input.headers !== undefined) checkHeaders(input.headers);
@@ -155,6 +161,9 @@ async function answer(req: Request, res: Response, input: ServeFileInput, object
     });
   }
   if (precondition === 'failed') throw new DownloadError('PRECONDITION_FAILED');
+  // A counted link's ETag is the proof that continues a transfer for free: only an answer with
+  // bytes gives it out, or one to a request that named it already (issue 15).
+  if (input.etagOnlyWithBytes === true && (req.method === 'HEAD' || decision === undefined) && !namesTag(req.headers, info.etag)) delete headers.ETag;
   if (decision === undefined) {
     sendHeaders(res, 304, notModifiedHeaders(headers));
     input.onServed({ status: 304, bytes: 0, range: undefined, aborted: false });

@@ -34,6 +34,8 @@ export interface ServeFileInput {
    * signed route's per-link ETag); identity when absent.
    */
   linkTag?: ((validator: string) => string) | undefined;
+  /** Header-only answers (HEAD, 304) leave out the ETag unless the request named it (a counted link's). */
+  etagOnlyWithBytes?: boolean | undefined;
   /** Called once the answer is decided and before anything is sent; it may refuse by throwing (the signed route's grace and use limits). */
   admit?: ((admission: Admission) => Promise<void>) | undefined;
   /** Called once when the response is over, successful or not. */

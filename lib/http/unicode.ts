@@ -15,11 +15,12 @@ export function toWellFormed(text: string): string {
 }
 
 /**
- * Bidirectional formatting controls (U+061C, U+200E, U+200F, U+202A–U+202E,
- * U+2066–U+2069): invisible, they reorder what is shown around them, so
+ * Invisible format characters (Unicode category Cf: bidi controls such as
+ * U+202E, zero-width spaces, soft hyphens, BOMs), except the zero-width joiner
+ * that emoji sequences need: they reorder or hide what a user sees, so
  * `invoice\u202Efdp.exe` reads as `invoiceexe.pdf`.
  */
-export const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+export const INVISIBLE_FORMAT = /(?!\u200d)\p{Cf}/gu;
 
 /** The longest prefix of `text` whose UTF-8 encoding fits in `bytes`, cut between code points. */
 export function utf8Prefix(text: string, bytes: number): string {

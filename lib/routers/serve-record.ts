@@ -28,6 +28,8 @@ export interface ServeMode {
   admit?: ((admission: Admission) => Promise<void>) | undefined;
   /** The link's own ETag (see `ServeFileInput.linkTag`). */
   linkTag?: ((validator: string) => string) | undefined;
+  /** See `ServeFileInput.etagOnlyWithBytes`. */
+  etagOnlyWithBytes?: boolean | undefined;
 }
 
 const isHeaderValue = (value: unknown) =>
@@ -103,6 +105,7 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
     formatResponse: mode.formatResponse,
     admit: mode.admit,
     linkTag: mode.linkTag,
+    etagOnlyWithBytes: mode.etagOnlyWithBytes,
     onServed: served,
   });
 }

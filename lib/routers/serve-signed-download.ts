@@ -125,6 +125,7 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
         formatResponse: options.formatResponse as ServeMode['formatResponse'],
         offload,
         linkTag: hasLinkTag(claims, graceSeconds) ? (validator) => own.signer!.linkTag(claims, validator) : undefined,
+        etagOnlyWithBytes: claims.maxUses !== undefined,
         admit: linkGate(own, context, claims, graceSeconds),
       });
     }),
