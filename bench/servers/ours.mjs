@@ -107,3 +107,13 @@ export async function tenantsSigned({ root, secret, tenants = 10_000 }) {
   for (const name of configs.keys()) await downloads.signUrl({ fileId: 'small', tenant: name, baseUrl: `http://127.0.0.1/t/${name}/files` });
   return app;
 }
+
+/** The same mount and tenant hook as tenantsSigned, without tenantConfig: one storage, one key for every tenant. */
+export function tenantSigned({ root, secret }) {
+  const app = express();
+  app.use('/t/:tenant/files', serveSignedDownload({
+    storage: fsStorage({ root }), signer: createSigner({ secret }),
+    findFile: (id, req) => ({ ...findFile(id), tenant: req.params.tenant }), tenant: (req) => req.params.tenant,
+  }));
+  return app;
+}

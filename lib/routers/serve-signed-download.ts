@@ -65,13 +65,16 @@ function sharedCacheControl(remaining: number): string {
  * one). An unknown tenant has no keys: 401 like any forgery, so a forged URL
  * cannot tell a made-up tenant from a real one.
  */
-async function signingSettings(settings: Settings, token: string, req: Request): Promise<Settings> {
+function signingSettings(settings: Settings, token: string, req: Request): Settings | Promise<Settings> {
   if (settings.tenants === undefined) return settings;
   const tenant = claimedTenant(token);
   if (tenant === undefined) return settings;
-  const own = await settings.tenants.resolve(tenant, req);
-  if (own === null) throw invalid(new Error(`tenantConfig knows no tenant ${JSON.stringify(tenant)}`));
-  return own;
+  const known = (own: Settings | null): Settings => {
+    if (own === null) throw invalid(new Error(`tenantConfig knows no tenant ${JSON.stringify(tenant)}`));
+    return own;
+  };
+  const own = settings.tenants.resolve(tenant, req);
+  return own instanceof Promise ? own.then(known) : known(own);
 }
 
 /** The path the client asked for, as the app sees it: what a token is bound to by default. */
@@ -100,7 +103,8 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
       const { token, expires } = linkParameters(queryOf(req));
       // With tenantConfig the tenant's keys check the token: its configuration is the one host call
       // that may come before the signature (and is cached, forged tokens or not).
-      const own = await signingSettings(settings, token, req);
+      const chosen = signingSettings(settings, token, req);
+      const own = chosen instanceof Promise ? await chosen : chosen;
       // The token first: nothing else of the host's (fileId, tenant, findFile) runs for a forged one.
       const claims = await own.signer!.verifySignature(token, { graceSeconds });
       context.claims = claims;

@@ -1,6 +1,6 @@
 /** `tenantCache`: how many tenants' configurations are kept, and for how long. */
 export interface TenantCacheOptions {
-  /** Tenants kept at once, least recently used out first (default 10,000). */
+  /** Tenants kept at once; past it, one not asked for recently goes first (default 10,000). */
   max?: number;
   /** Seconds a resolved configuration is used before `tenantConfig` is asked again (default 60). */
   ttlSeconds?: number;
@@ -15,6 +15,8 @@ export interface TenantCacheOptions {
 interface Entry<Value> {
   value: Value | null;
   expiresAt: number;
+  /** Asked for since the eviction hand last passed (CLOCK): a hit sets a flag instead of reordering the map. */
+  used: boolean;
 }
 
 /**
@@ -40,18 +42,26 @@ export class TenantCache<Value> {
     this.#now = now;
   }
 
+  /**
+   * The tenant's value when the cache holds a fresh one: `null` for a tenant
+   * known to be unknown, `undefined` when `get` must ask. Synchronous, so
+   * the hot path of a known tenant awaits nothing.
+   */
+  peek(tenant: string): Value | null | undefined {
+    const entry = this.#entries.get(tenant);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.#now()) {
+      this.#entries.delete(tenant);
+      return undefined;
+    }
+    entry.used = true;
+    return entry.value;
+  }
+
   /** The tenant's value (`null`: unknown), from the cache or from `resolve`, which runs at most once at a time per tenant. */
   get(tenant: string, resolve: () => Promise<Value | null>): Promise<Value | null> {
-    const entry = this.#entries.get(tenant);
-    if (entry !== undefined) {
-      if (entry.expiresAt > this.#now()) {
-        // Most recently used last: Map keeps insertion order.
-        this.#entries.delete(tenant);
-        this.#entries.set(tenant, entry);
-        return Promise.resolve(entry.value);
-      }
-      this.#entries.delete(tenant);
-    }
+    const cached = this.peek(tenant);
+    if (cached !== undefined) return Promise.resolve(cached);
     const pending = this.#pending.get(tenant);
     if (pending !== undefined) return pending;
     const generation = this.#generation;
@@ -85,7 +95,18 @@ export class TenantCache<Value> {
   #store(tenant: string, value: Value | null): void {
     const ttl = value === null ? this.#unknownTtlMs : this.#ttlMs;
     if (ttl <= 0 || this.#max === 0) return;
-    this.#entries.set(tenant, { value, expiresAt: this.#now() + ttl });
-    while (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#entries.delete(tenant);
+    this.#entries.set(tenant, { value, expiresAt: this.#now() + ttl, used: false });
+    while (this.#entries.size > this.#max) this.#evictOne();
+  }
+
+  /** CLOCK: the oldest entry goes unless it was used since, which earns it a move to the back instead. */
+  #evictOne(): void {
+    for (const [tenant, entry] of this.#entries) {
+      this.#entries.delete(tenant);
+      if (!entry.used) return;
+      entry.used = false;
+      this.#entries.set(tenant, entry);
+    }
   }
 }

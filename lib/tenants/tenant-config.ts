@@ -62,10 +62,12 @@ export interface TenantDefaults {
   base: Settings;
   /** The JSON budget tenants share when the base has none. */
   jsonBudget: ByteBudget;
+  /** One signer per tenant configuration, shared by every router that lays it over its settings. */
+  signerOf: (config: TenantConfig, make: () => Signer) => Signer;
 }
 
-export function tenantDefaults(base: Settings): TenantDefaults {
-  return { base, jsonBudget: base.json === false ? new ByteBudget(TENANT_JSON_BUFFER) : (base.json.budget as ByteBudget) };
+export function tenantDefaults(base: Settings, signerOf: TenantDefaults['signerOf']): TenantDefaults {
+  return { base, signerOf, jsonBudget: base.json === false ? new ByteBudget(TENANT_JSON_BUFFER) : (base.json.budget as ByteBudget) };
 }
 
 function parseTenantJson(where: string, value: unknown, budget: JsonMode['budget']): false | JsonMode {
@@ -92,7 +94,7 @@ export function tenantSettings(defaults: TenantDefaults, tenant: string, value: 
   }
 }
 
-function overlay({ base, jsonBudget }: TenantDefaults, tenant: string, where: string, value: unknown): Settings {
+function overlay({ base, jsonBudget, signerOf }: TenantDefaults, tenant: string, where: string, value: unknown): Settings {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${where}: not an object`);
   const config = value as TenantConfig;
   rejectUnknownKeys(where, config, KEYS);
@@ -106,7 +108,7 @@ function overlay({ base, jsonBudget }: TenantDefaults, tenant: string, where: st
   if (config.keys !== undefined && config.signer !== undefined) throw new TypeError(`${where}: give \`keys\` or \`signer\`, not both.`);
   if (config.keys !== undefined) {
     // A tenant's signer remembers few tokens: ten thousand of them must not each hold a large cache.
-    settings.signer = createSigner({ keys: config.keys, clockTolerance: base.signer?.clockTolerance ?? 5, cache: 256 });
+    settings.signer = signerOf(config, () => createSigner({ keys: config.keys!, clockTolerance: base.signer?.clockTolerance ?? 5, cache: 256 }));
   } else if (config.signer !== undefined) {
     checkSigner(where, config.signer, true);
     settings.signer = config.signer;

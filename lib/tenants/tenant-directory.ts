@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { DownloadError } from '../errors';
 import type { Settings } from '../options/settings';
+import type { Signer } from '../tokens/signer';
 import { integerOption, rejectUnknownKeys } from '../options/validate';
 import { TenantCache, type TenantCacheOptions } from './tenant-cache';
 import { tenantDefaults, tenantSettings, type TenantConfig, type TenantDefaults, type TenantPolicy } from './tenant-config';
@@ -17,6 +18,7 @@ export type TenantConfigHook = (tenant: string, req: Request | undefined) => Ten
 export class TenantDirectory {
   readonly #hook: TenantConfigHook;
   readonly #cache: TenantCache<TenantConfig>;
+  readonly #signers = new WeakMap<TenantConfig, Signer>();
 
   constructor(where: string, hook: TenantConfigHook, options: unknown) {
     this.#hook = hook;
@@ -36,8 +38,23 @@ export class TenantDirectory {
     });
   }
 
+  /** The cached configuration, synchronously: `undefined` when it must be resolved (see {@link TenantCache.peek}). */
+  cached(tenant: string): TenantConfig | null | undefined {
+    return this.#cache.peek(tenant);
+  }
+
   forget(tenant: string): void {
     this.#cache.forget(tenant);
+  }
+
+  /** The signer made from a configuration's keys, made once whichever router asks first. */
+  signerOf(config: TenantConfig, make: () => Signer): Signer {
+    let signer = this.#signers.get(config);
+    if (signer === undefined) {
+      signer = make();
+      this.#signers.set(config, signer);
+    }
+    return signer;
   }
 
   /** Tenants held in the cache now. */
@@ -70,12 +87,17 @@ export class TenantOverlays {
 
   constructor(directory: TenantDirectory, base: Settings) {
     this.#directory = directory;
-    this.#defaults = tenantDefaults(base);
+    this.#defaults = tenantDefaults(base, (config, make) => directory.signerOf(config, make));
   }
 
-  /** The tenant's settings; `null` for an unknown tenant. */
-  async resolve(tenant: string, req: Request | undefined): Promise<Settings | null> {
-    const config = await this.#directory.config(tenant, req);
+  /** The tenant's settings; `null` for an unknown tenant. A cached tenant costs no await (the hot path). */
+  resolve(tenant: string, req: Request | undefined): Settings | null | Promise<Settings | null> {
+    const cached = this.#directory.cached(tenant);
+    if (cached !== undefined) return this.#overlay(tenant, cached);
+    return this.#directory.config(tenant, req).then((config) => this.#overlay(tenant, config));
+  }
+
+  #overlay(tenant: string, config: TenantConfig | null): Settings | null {
     if (config === null) return null;
     let built = this.#built.get(config);
     if (built === undefined) {
