@@ -17,29 +17,29 @@ export type TenantState = 'active' | 'suspended' | 'gone';
  */
 export interface TenantConfig {
   /** Where this tenant's bytes live (its own bucket, region or directory). */
-  storage?: StorageAdapter;
+  storage?: StorageAdapter | undefined;
   /**
    * This tenant's signing keys, as `createSigner({ keys })` takes them: the
    * first signs, all verify; public keys alone make a verify-only tenant.
    * Its links verify with these keys only.
    */
-  keys?: KeyConfig[];
+  keys?: KeyConfig[] | undefined;
   /** Or a whole signer of the tenant's (not with `keys`). */
-  signer?: Signer;
-  /** Longest link or presign lifetime for this tenant, seconds (at most the shared `maxExpiresIn` is not required: a plan may allow more). */
-  maxExpiresIn?: number;
+  signer?: Signer | undefined;
+  /** Longest link or presign lifetime for this tenant, seconds (it may exceed the shared `maxExpiresIn`: a plan may allow more; at most 7 days). */
+  maxExpiresIn?: number | undefined;
   /** Default lifetime of this tenant's links, seconds. */
-  expiresIn?: number;
+  expiresIn?: number | undefined;
   /** Use limit for this tenant's links when the router and the request set none. */
-  maxUses?: number;
+  maxUses?: number | undefined;
   /** JSON mode for this tenant: `false` or `{ maxBytes }` (the shared budget of encoded bytes still applies). */
-  json?: false | { maxBytes: number };
+  json?: false | { maxBytes: number } | undefined;
   /** Content types this tenant's files may be served inline. */
-  inlineTypes?: readonly string[];
+  inlineTypes?: readonly string[] | undefined;
   /** This tenant's links issued before this time are refused (401), as the shared `linksValidAfter` hook does. */
-  linksValidAfter?: Date;
+  linksValidAfter?: Date | undefined;
   /** Default `'active'`. */
-  state?: TenantState;
+  state?: TenantState | undefined;
 }
 
 /** What a tenant's configuration sets beyond the shared options' fields. */
