@@ -1,5 +1,9 @@
 import { decodeSegment, MAX_TOKEN_LENGTH } from '../tokens/compact';
 
+/** Tokens whose tenant was read lately: a link fetched again (a video seeking, an image reloaded) is not decoded again. */
+const recent = new Map<string, string | undefined>();
+const RECENT_MAX = 4096;
+
 /**
  * The tenant a token says it is for, read before its signature is checked:
  * only to choose the tenant's keys to check it with. Nothing else is
@@ -8,7 +12,11 @@ import { decodeSegment, MAX_TOKEN_LENGTH } from '../tokens/compact';
  */
 export function claimedTenant(token: string): string | undefined {
   if (token.length > MAX_TOKEN_LENGTH) return undefined;
-  const payload = decodeSegment(token.split('.')[1] ?? '');
-  const tenant = payload?.ten;
-  return typeof tenant === 'string' && tenant !== '' ? tenant : undefined;
+  if (recent.has(token)) return recent.get(token);
+  const tenant = decodeSegment(token.split('.')[1] ?? '')?.ten;
+  const named = typeof tenant === 'string' && tenant !== '' ? tenant : undefined;
+  // Forged tokens must not grow it: bounded, and emptied when full (a cache, not a record).
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(token, named);
+  return named;
 }
