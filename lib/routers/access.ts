@@ -104,10 +104,10 @@ export function downloadable(file: FileRecord): DownloadableFile {
  * (storage, keys, policy) laid over the shared ones. An unknown tenant is
  * answered like a missing file; a suspended or gone one with its own code.
  */
-export async function settingsFor(req: Request, settings: Settings, context: RequestContext): Promise<Settings> {
-  if (settings.tenants === undefined || context.tenant === undefined) return settings;
-  const own = await settings.tenants.resolve(context.tenant, req);
-  if (own === null) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`tenantConfig knows no tenant ${JSON.stringify(context.tenant)}`) });
+export async function settingsFor(settings: Settings, tenant: string | undefined, req: Request | undefined): Promise<Settings> {
+  if (settings.tenants === undefined || tenant === undefined) return settings;
+  const own = await settings.tenants.resolve(tenant, req);
+  if (own === null) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`tenantConfig knows no tenant ${JSON.stringify(tenant)}`) });
   checkTenantState(own.tenantPolicy);
   return own;
 }
@@ -130,7 +130,7 @@ export async function authorizedFile<Input = undefined>(
   // The id may be in the body (POST): read it only for an authenticated caller.
   await readBody?.();
   await identify(req, shared, context, principal);
-  const settings = await settingsFor(req, shared, context);
+  const settings = await settingsFor(shared, context.tenant, req);
   const input = (await readInput?.(settings)) as Input;
   const file = await lookUp(req, settings, context);
   await checkAuthorized(req, settings, file, principal);

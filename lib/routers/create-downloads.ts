@@ -38,11 +38,11 @@ export interface Downloads<Principal = unknown, File extends FileRecord = FileRe
  * them (TypeScript infers in order).
  */
 export function createDownloads<Principal = unknown, File extends FileRecord = FileRecord>(shared: SharedOptions<Principal, File>): Downloads<Principal, File> {
-  // Validate now so a mistake in the shared block fails at start-up even before a router is made.
-  parseSettings('createDownloads', shared, [], { authorize: false, signer: false });
   // One cache of tenants' configurations for every router made here, so forgetTenant reaches them all.
-  const directory = shared.tenantConfig === undefined ? undefined : new TenantDirectory('createDownloads', shared.tenantConfig, shared.tenantCache);
+  const directory = typeof shared?.tenantConfig === 'function' ? new TenantDirectory('createDownloads', shared.tenantConfig, shared.tenantCache) : undefined;
   const withDirectory = directory === undefined ? shared : { ...shared, [TENANT_DIRECTORY]: directory };
+  // Validate now so a mistake in the shared block fails at start-up even before a router is made.
+  parseSettings('createDownloads', withDirectory, [], { authorize: false, signer: false });
   // Shared options a router does not use (authorize on the signed route) are fine here; passed to that router directly they are a mistake.
   const bound = <T extends object>(options: T) => ({ ...withDirectory, ...options, [BOUND_KEYS]: Object.keys(shared) });
   return {

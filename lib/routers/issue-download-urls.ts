@@ -115,7 +115,7 @@ export function issueDownloadUrls<Principal = unknown, File extends FileRecord =
     if (options.fileIds === undefined) await ensureBody(req, res);
     const raw = idList(await readIds(req), maxBatch);
     await resolveTenant(req, settings, context, context.principal);
-    const own = await settingsFor(req, settings, context);
+    const own = await settingsFor(settings, context.tenant, req);
     const link = requestedLink(req, own.expiresIn ?? 3600, own.maxExpiresIn, useLimitsFor(own, uses, mode));
     let find = (id: string): Promise<unknown> => Promise.resolve(own.findFile(id, req));
     if (own.findFiles !== undefined) {

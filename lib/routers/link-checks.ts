@@ -45,24 +45,23 @@ export async function checkHolder(req: Request, settings: Settings, claims: Down
   }
 }
 
+/** A link issued before `cutoff` is refused like a forgery; `whose` names the cut-off in the cause. */
+function refuseIfIssuedBefore(claims: DownloadClaims, cutoff: Date | undefined, whose: string): void {
+  if (cutoff !== undefined && issuedBefore(claims, cutoff)) {
+    throw invalid(new Error(`link issued ${new Date(claims.issuedAt * 1000).toISOString()}, before ${whose} linksValidAfter ${cutoff.toISOString()}`));
+  }
+}
+
 /** The record's and the tenant's cut-off times (its configuration's and the hook's), then the host's deny-list. */
 export async function checkRevocation(req: Request, settings: Settings, claims: DownloadClaims, file: FileRecord): Promise<void> {
-  const forFile = recordDate('linksValidAfter', file.linksValidAfter);
-  if (forFile !== undefined && issuedBefore(claims, forFile)) {
-    throw invalid(new Error(`link issued ${new Date(claims.issuedAt * 1000).toISOString()}, before the file's linksValidAfter ${forFile.toISOString()}`));
-  }
-  const forTenantConfig = settings.tenantPolicy?.linksValidAfter;
-  if (forTenantConfig !== undefined && issuedBefore(claims, forTenantConfig)) {
-    throw invalid(new Error(`link issued ${new Date(claims.issuedAt * 1000).toISOString()}, before tenantConfig's linksValidAfter ${forTenantConfig.toISOString()}`));
-  }
+  refuseIfIssuedBefore(claims, recordDate('linksValidAfter', file.linksValidAfter), "the file's");
+  refuseIfIssuedBefore(claims, settings.tenantPolicy?.linksValidAfter, "tenantConfig's");
   if (settings.linksValidAfter !== undefined) {
     const forTenant: unknown = await settings.linksValidAfter(claims.tenant, req);
     if (forTenant !== undefined && !(forTenant instanceof Date && !Number.isNaN(forTenant.getTime()))) {
       throw wrongResult('linksValidAfter', forTenant, 'a valid Date, or undefined');
     }
-    if (forTenant !== undefined && issuedBefore(claims, forTenant)) {
-      throw invalid(new Error(`link issued ${new Date(claims.issuedAt * 1000).toISOString()}, before the tenant's linksValidAfter ${forTenant.toISOString()}`));
-    }
+    refuseIfIssuedBefore(claims, forTenant, "the tenant's");
   }
   if (settings.isRevoked !== undefined) {
     const revoked: unknown = await settings.isRevoked({
@@ -127,14 +126,16 @@ export function linkGate(settings: Settings, context: RequestContext, claims: Do
       throw new DownloadError('INTERNAL_ERROR', undefined, { cause: new Error('the link has maxUses but serveSignedDownload has no useStore: pass useStore in createDownloads') });
     }
     const jti = claims.jti!;
-    // The rest of a download this link delivered before: free, whatever the count. The link's ETag
-    // in If-Range proves an earlier answer; the count proves that answer delivered.
-    if (continuation && (await usesOf(store, jti)) >= 1) return;
-    // Headers only (HEAD, 304, 412, 416): nothing is counted, but a used-up link tells nothing.
-    if (!delivers) {
+    if (continuation || !delivers) {
       const used = await usesOf(store, jti);
-      if (used >= claims.maxUses) throw usedUp(claims, used);
-      return;
+      // The rest of a download this link delivered before: free, whatever the count. The link's ETag
+      // in If-Range proves an earlier answer; the count proves that answer delivered.
+      if (continuation && used >= 1) return;
+      // Headers only (HEAD, 304, 412, 416): nothing is counted, but a used-up link tells nothing.
+      if (!delivers) {
+        if (used >= claims.maxUses) throw usedUp(claims, used);
+        return;
+      }
     }
     // The count outlives every moment the token could still verify.
     const forgetAt = new Date((claims.expires + graceSeconds + settings.signer!.clockTolerance + 1) * 1000);

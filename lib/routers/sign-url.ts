@@ -1,11 +1,9 @@
-import { DownloadError } from '../errors';
-import { checkTenantState } from '../tenants/tenant-directory';
 import { parseSettings, type Settings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
 import { integerOption } from '../options/validate';
 import { MAX_USES_LIMIT } from '../tokens/claims';
 import type { Disposition, FileRecord } from '../types';
-import { checkedFileId } from './access';
+import { checkedFileId, settingsFor } from './access';
 import { parsePublicBaseUrl } from './issue-download-url';
 import { isSubject } from './issuer';
 import { fileIdSegment, parseStableUrls, signLink, type StableUrlsOptions } from './link-signing';
@@ -40,15 +38,6 @@ export interface SignedUrl {
 
 const KEYS = ['fileId', 'baseUrl', 'tenant', 'disposition', 'expiresIn', 'subject', 'maxUses', 'stableUrls'];
 
-/** With `tenantConfig`, the named tenant's settings: its keys and policy sign the link. */
-async function tenantSettingsFor(settings: Settings, tenant: string | undefined): Promise<Settings> {
-  if (settings.tenants === undefined || tenant === undefined) return settings;
-  const own = await settings.tenants.resolve(tenant, undefined);
-  if (own === null) throw new DownloadError('FILE_NOT_FOUND', `tenantConfig knows no tenant ${JSON.stringify(tenant)}.`);
-  checkTenantState(own.tenantPolicy);
-  return own;
-}
-
 /**
  * Makes `signUrl` for `createDownloads`: a signed link with no request in
  * sight (an e-mail, a job, a server-rendered page), exactly as
@@ -70,7 +59,8 @@ export function urlSigner<Principal, File extends FileRecord>(shared: SharedOpti
     if (disposition !== undefined && disposition !== 'inline' && disposition !== 'attachment') throw new TypeError(`${where}: \`disposition\` must be 'inline' or 'attachment'.`);
     if (tenant !== undefined && (typeof tenant !== 'string' || tenant === '')) throw new TypeError(`${where}: \`tenant\` must be a non-empty string.`);
     if (!isSubject(options.subject)) throw new TypeError(`${where}: \`subject\` must be a string of 1 to 256 characters.`);
-    const own = await tenantSettingsFor(settings, tenant);
+    // The named tenant's keys and policy sign the link.
+    const own = await settingsFor(settings, tenant, undefined);
     const expiresIn = integerOption(where, 'expiresIn', options.expiresIn, own.expiresIn ?? 3600, 1, own.maxExpiresIn);
     const maxUses = options.maxUses === undefined ? own.tenantPolicy?.maxUses : integerOption(where, 'maxUses', options.maxUses, 0, 1, MAX_USES_LIMIT, 'uses');
     if (maxUses !== undefined && own.useStore === undefined) throw new TypeError(`${where}: \`maxUses\` needs a \`useStore\` in createDownloads to count uses.`);
