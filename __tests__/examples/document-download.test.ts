@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import request from 'supertest';
 import { binary } from '../helpers/app';
 import { pathOf, startExample, type RunningExample } from '../helpers/example';
+import { expectExpiresIssuedBetween, timed } from '../helpers/lifetime';
 
 const contract = readFileSync(resolve(__dirname, '../../examples/document-download/files/docs/contract-123.pdf'));
 const alice = { Authorization: 'Bearer token-alice' };
@@ -14,11 +15,11 @@ beforeAll(async () => {
 afterAll(() => example.stop());
 
 test('POST /download returns the envelope with a one-hour URL that downloads the document', async () => {
-  const res = await request(example.base).post('/download').set(alice).send({ document_id: 'doc-123' });
+  const { value: res, before, after } = await timed(() => request(example.base).post('/download').set(alice).send({ document_id: 'doc-123' }));
   expect(res.status).toBe(200);
   expect(res.body).toEqual({ statusCode: 200, data: { download_url: expect.any(String) }, message: 'OKAY' });
   const url = new URL(res.body.data.download_url);
-  expect(Number(url.searchParams.get('expires')) - Math.floor(Date.now() / 1000)).toBeGreaterThanOrEqual(3598);
+  expectExpiresIssuedBetween(Number(url.searchParams.get('expires')), 3600, before, after);
   const file = await request(example.base).get(pathOf(res.body.data.download_url)).buffer(true).parse(binary);
   expect(file.status).toBe(200);
   expect(Buffer.compare(file.body as Buffer, contract)).toBe(0);

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createSigner } from '../../lib';
 import { binary } from '../helpers/app';
 import { pathOf, startExample, type RunningExample } from '../helpers/example';
+import { expectExpiresIssuedBetween, expectPrivateMaxAge, timed } from '../helpers/lifetime';
 
 const SECRET = 'org-example-secret-that-is-32-bytes!!';
 const report = readFileSync(resolve(__dirname, '../../examples/org-signed-token/files/org_acme/report.png'));
@@ -36,10 +37,10 @@ function expectEnvelope(body: unknown, code: string, status: number) {
 }
 
 test('issuing returns exactly { download_url, token, expires } for one hour', async () => {
-  const res = await issue();
+  const { value: res, before, after } = await timed(() => issue());
   expect(res.status).toBe(200);
   expect(Object.keys(res.body)).toEqual(['download_url', 'token', 'expires']);
-  expect(res.body.expires - Math.floor(Date.now() / 1000)).toBeGreaterThanOrEqual(3598);
+  expectExpiresIssuedBetween(res.body.expires, 3600, before, after);
   const url = new URL(res.body.download_url);
   expect(url.pathname).toBe('/v1/organizations/org_acme/files/file_report/content');
   expect(url.searchParams.get('token')).toBe(res.body.token);
@@ -48,12 +49,12 @@ test('issuing returns exactly { download_url, token, expires } for one hour', as
 
 test('the download_url serves the raw bytes with no auth header', async () => {
   const issued = await issue();
-  const res = await request(example.base).get(pathOf(issued.body.download_url)).buffer(true).parse(binary);
+  const { value: res, before, after } = await timed(() => request(example.base).get(pathOf(issued.body.download_url)).buffer(true).parse(binary));
   expect(res.status).toBe(200);
   expect(Buffer.compare(res.body as Buffer, report)).toBe(0);
   expect(res.headers['content-type']).toBe('image/png');
   expect(parseDisposition(res.headers['content-disposition']!)).toEqual({ type: 'inline', parameters: { filename: 'report.png' } });
-  expect(res.headers['cache-control']).toMatch(/^private, max-age=(3600|3599)$/);
+  expectPrivateMaxAge(res.headers['cache-control'], issued.body.expires, before, after);
 });
 
 test('an expired or tampered link is 401 TOKEN_INVALID in the envelope', async () => {

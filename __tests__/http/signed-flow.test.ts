@@ -4,6 +4,7 @@ import {
   createDownloads, createSigner, issueDownloadUrl, memoryStorage, serveSignedDownload, type FileRecord, type SharedOptions,
 } from '../../lib';
 import { expressMajor, SECRET, signer } from '../helpers/app';
+import { expectExpiresIssuedBetween, expectPrivateMaxAge, timed } from '../helpers/lifetime';
 
 declare const EXPRESS_MAJOR: number;
 
@@ -57,14 +58,12 @@ test('the suite runs on the Express major its Jest project names', () => {
 
 describe('issueDownloadUrl', () => {
   test('GET returns the documented body with an absolute URL to the sibling content route, no-store', async () => {
-    const before = Math.floor(Date.now() / 1000);
-    const res = await issue(tenantApp(), '/orgs/acme/files/report/download-url');
+    const { value: res, before, after } = await timed(() => issue(tenantApp(), '/orgs/acme/files/report/download-url'));
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(Object.keys(res.body).sort()).toEqual(['download_url', 'expires', 'expires_at', 'expires_in', 'file_id', 'filename', 'token']);
     expect(res.body.expires_in).toBe(3600);
-    expect(res.body.expires).toBeGreaterThanOrEqual(before + 3600);
-    expect(res.body.expires).toBeLessThanOrEqual(before + 3601);
+    expectExpiresIssuedBetween(res.body.expires, 3600, before, after);
     expect(res.body.expires_at).toBe(new Date(res.body.expires * 1000).toISOString());
     expect(res.body.file_id).toBe('report');
     expect(res.body.filename).toBe('report.png');
@@ -78,14 +77,12 @@ describe('issueDownloadUrl', () => {
   test('the signed URL serves the bytes with no Authorization, a bounded private cache and no referrer', async () => {
     const app = tenantApp();
     const issued = await issue(app, '/orgs/acme/files/report/download-url?expires_in=120');
-    const res = await request(app).get(pathOf(issued.body.download_url));
+    const { value: res, before, after } = await timed(() => request(app).get(pathOf(issued.body.download_url)));
     expect(res.status).toBe(200);
     expect(res.body.toString()).toBe('PNG-BYTES-0123456789');
     expect(res.headers['content-type']).toBe('image/png');
     expect(res.headers['content-disposition']).toBe('inline; filename=report.png');
-    const maxAge = Number(/^private, max-age=(\d+)$/.exec(res.headers['cache-control']!)![1]);
-    expect(maxAge).toBeGreaterThanOrEqual(118);
-    expect(maxAge).toBeLessThanOrEqual(120);
+    expectPrivateMaxAge(res.headers['cache-control'], issued.body.expires, before, after);
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     const ranged = await request(app).get(pathOf(issued.body.download_url)).set('Range', 'bytes=4-8');

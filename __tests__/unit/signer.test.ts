@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createSigner, DownloadError } from '../../lib';
 import { holderHashV040, hs256Token } from '../helpers/v040-tokens';
+import { expectExpiresIssuedBetween, timed } from '../helpers/lifetime';
 
 const SECRET = 'unit-secret-that-is-at-least-32-bytes!!';
 
@@ -42,8 +43,8 @@ describe('sign and verify', () => {
   const signer = createSigner({ secret: SECRET });
 
   test('binds file, tenant, disposition and expiry', async () => {
-    const { token, expires } = await signer.sign({ fileId: 'f1', tenant: 't1', disposition: 'attachment', expiresIn: 60 });
-    expect(expires - Math.floor(Date.now() / 1000)).toBeGreaterThanOrEqual(59);
+    const { value: { token, expires }, before, after } = await timed(() => signer.sign({ fileId: 'f1', tenant: 't1', disposition: 'attachment', expiresIn: 60 }));
+    expectExpiresIssuedBetween(expires, 60, before, after);
     const claims = await signer.verify(token, { fileId: 'f1', tenant: 't1', expires });
     expect(claims).toMatchObject({ fileId: 'f1', tenant: 't1', disposition: 'attachment', expires });
     await expectInvalid(signer.verify(token, { fileId: 'f2', tenant: 't1', expires }));
