@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readlinkSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsStorage, type StoredObject } from '../../lib';
 import { readRange } from '../../lib/http/open-object';
@@ -93,4 +93,35 @@ test('options are checked at start-up', () => {
   expect(() => fsStorage({ root: files.root, openFileCache: { maxEntries: 1.5 } })).toThrow(/maxEntries must be a positive integer/);
   expect(() => fsStorage({ root: files.root, openFileCache: { maxContentBytes: -1 } })).toThrow(/maxContentBytes/);
   expect(() => fsStorage({ root: files.root, openFileCache: { validty: 1 } as never })).toThrow(/Did you mean `validityMs`/);
+});
+
+describe('one cache for every fsStorage with the same options', () => {
+  // Options no other test uses: a cache of their own in this process.
+  const shared = { maxEntries: 2, validityMs: 600_000, maxContentBytes: 0 };
+  const trees = ['one', 'two', 'three'].map((name) => tempFiles({ 'a.txt': `file of ${name}` }));
+  afterAll(() => trees.forEach((tree) => tree.cleanup()));
+
+  test('its limits hold for all the storages together, and each root keeps its own files', async () => {
+    const storages = trees.map((tree) => fsStorage({ root: tree.root, openFileCache: shared }));
+    for (const [index, storage] of storages.entries()) {
+      expect(await text(await storage.open('a.txt', { body: true }))).toBe(`file of ${['one', 'two', 'three'][index]}`);
+    }
+    // Three storages, two entries: the first one's descriptor went when the third came.
+    expect(trees.map((tree) => openOn(tree.root)('a.txt'))).toEqual([0, 1, 1]);
+    expect(await text(await storages[1]!.open('a.txt', { body: true }))).toBe('file of two');
+  });
+
+  test('a file checked under one root is never lent to a storage whose root it lies outside', async () => {
+    const tree = tempFiles({ 'secret.txt': 'outer secret', 'inner/plain.txt': 'inner' });
+    try {
+      symlinkSync('../secret.txt', join(tree.root, 'inner/link.txt'));
+      const outer = fsStorage({ root: tree.root, openFileCache: shared });
+      const inner = fsStorage({ root: join(tree.root, 'inner'), openFileCache: shared });
+      expect(await text(await outer.open('inner/link.txt', { body: true }))).toBe('outer secret');
+      expect(await inner.open('link.txt', { body: true })).toBeNull();
+      expect(await text(await inner.open('plain.txt', { body: true }))).toBe('inner');
+    } finally {
+      tree.cleanup();
+    }
+  });
 });

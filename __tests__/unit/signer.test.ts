@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createSigner, DownloadError } from '../../lib';
+import { signerWithCache } from '../../lib/tokens/signer';
+import { VerifiedTokens } from '../../lib/tokens/verified-tokens';
 import { holderHashV040, hs256Token } from '../helpers/v040-tokens';
 import { expectExpiresIssuedBetween, timed } from '../helpers/lifetime';
 
@@ -312,4 +314,27 @@ describe('ES256 tokens have one spelling', () => {
       await expect(signer.verify(twin, { fileId: `f${i}` })).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
     }
   });
+});
+
+test('signers sharing one verified-token cache (the tenants\' signers) never take each other\'s word for a token', async () => {
+  const cache = new VerifiedTokens(100);
+  // The same kid on both: only the secret tells them apart.
+  const a = signerWithCache({ keys: [{ kid: 'k', alg: 'HS256', secret: `${SECRET}-tenant-a` }] }, cache);
+  const b = signerWithCache({ keys: [{ kid: 'k', alg: 'HS256', secret: `${SECRET}-tenant-b` }] }, cache);
+  const { token } = await a.sign({ fileId: 'f', tenant: 'a', expiresIn: 60 });
+  await expect(a.verifySignature(token)).resolves.toMatchObject({ fileId: 'f', tenant: 'a' });
+  await expect(a.verifySignature(token)).resolves.toMatchObject({ fileId: 'f', tenant: 'a' });
+  await expectInvalid(b.verifySignature(token));
+  const { token: own } = await b.sign({ fileId: 'f', tenant: 'b', expiresIn: 60 });
+  await expect(b.verifySignature(own)).resolves.toMatchObject({ tenant: 'b' });
+  await expectInvalid(a.verifySignature(own));
+});
+
+test('a signer\'s methods live on it, not on copies: { ...signer } has none, so a wrapper must call through', async () => {
+  const signer = createSigner({ secret: SECRET });
+  expect(typeof signer.sign).toBe('function');
+  expect(typeof ({ ...signer } as Partial<typeof signer>).sign).toBe('undefined');
+  const wrapped = { ...signer, sign: signer.sign.bind(signer), verify: signer.verify.bind(signer), verifySignature: signer.verifySignature.bind(signer), holderMatches: signer.holderMatches.bind(signer), linkTag: signer.linkTag.bind(signer) };
+  const { token, expires } = await wrapped.sign({ fileId: 'f', expiresIn: 60 });
+  await expect(wrapped.verify(token, { fileId: 'f', expires })).resolves.toMatchObject({ fileId: 'f' });
 });

@@ -46,7 +46,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exi
 
 /**
  * Starts `bench/servers/main.mjs <app> <config>` and resolves once it listens.
- * Returns { origin, pid, stop() }. A side may instead bring its own
+ * Returns { origin, pid, setupMs, stop() }. A side may instead bring its own
  * `start(ctx)` returning the same shape (e.g. nginx for the `offload` scenario).
  */
 export async function startServer({ app, config }, { pin }) {
@@ -59,15 +59,15 @@ export async function startServer({ app, config }, { pin }) {
     let stdout = '';
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
-      const match = /READY (\d+) (\d+)/.exec(stdout);
-      if (match) resolve({ port: Number(match[1]), pid: Number(match[2]) });
+      const match = /READY (\d+) (\d+) ([\d.]+)/.exec(stdout);
+      if (match) resolve({ port: Number(match[1]), pid: Number(match[2]), setupMs: Number(match[3]) });
     });
     child.once('exit', (code) => reject(new Error(`server ${app} exited with ${code} before listening:\n${stderr}`)));
     setTimeout(() => reject(new Error(`server ${app} did not listen within 20 s:\n${stderr}`)), 20_000).unref();
   });
   try {
-    const { port, pid } = await ready;
-    return { origin: `http://127.0.0.1:${port}`, pid, stop: () => stopChild(child), stderr: () => stderr };
+    const { port, pid, setupMs } = await ready;
+    return { origin: `http://127.0.0.1:${port}`, pid, setupMs, stop: () => stopChild(child), stderr: () => stderr };
   } catch (error) {
     await stopChild(child);
     throw error;

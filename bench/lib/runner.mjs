@@ -42,7 +42,7 @@ export async function measure(side, ctx, { connections, seconds, warmupSeconds, 
       sampled = probe?.stop();
     }
     checkRun(result, { responseBytes: side.checkBytes === false ? undefined : verified.responseBytes, connections });
-    return { ...result, verified, rssAtStart, ...(sampled ? { sampled } : {}) };
+    return { ...result, verified, rssAtStart, setupMs: server.setupMs, ...(sampled ? { sampled } : {}) };
   } catch (error) {
     const stderr = server.stderr?.().trim();
     if (stderr) error.message += `\n  server stderr: ${stderr}`;

@@ -21,12 +21,14 @@ import { issueBatch } from './issue-batch.mjs';
 import { issueUrl } from './issue-url.mjs';
 import { jsonHeld } from './json-held.mjs';
 import { largeStream, range1MiB } from './large.mjs';
+import { mounts } from './mounts.mjs';
 import { offload } from './offload.mjs';
 import { redirect } from './redirect.mjs';
 import { s3Proxy } from './s3-proxy.mjs';
 import { rss } from './rss.mjs';
 import { smallJose, smallStatic } from './small.mjs';
 import { tenants } from './tenants.mjs';
+import { tenantsMemory } from './tenants-memory.mjs';
 import { tokenCost } from './token-cost.mjs';
 
 export const scenarios = [
@@ -43,6 +45,8 @@ export const scenarios = [
   s3Proxy,
   jsonHeld,
   tenants,
+  tenantsMemory,
+  mounts,
 ];
 
 /** The scenarios `--only` asks for (by name or alias), in registry order; throws on an unknown name. */

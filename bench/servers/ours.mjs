@@ -84,27 +84,31 @@ export const tenantSecret = (secret, tenant) => `${secret}:${tenant}`;
 
 /**
  * One mount for `tenants` tenants (`/t/:tenant/files`), each with its own
- * key and its own fsStorage, resolved through tenantConfig and all resolved
- * (every tenant's configuration in the cache) before the server is ready.
+ * key and its own fsStorage, as a host would keep them: a table of rows (the
+ * database) and a tenantConfig that builds the storage and key list from a
+ * row. `resolve` tenants (default all) are resolved before the server is
+ * ready, through signUrl, which asks tenantConfig as a first request does.
  */
-export async function tenantsSigned({ root, secret, tenants = 10_000 }) {
-  const configs = new Map();
-  for (let i = 0; i < tenants; i++) {
-    const name = `t${i}`;
-    configs.set(name, { storage: fsStorage({ root }), keys: [{ kid: name, alg: 'HS256', secret: tenantSecret(secret, name) }] });
-  }
+export async function tenantsSigned({ root, secret, tenants = 10_000, resolve = tenants, cacheMax = tenants }) {
+  const rows = new Map();
+  for (let i = 0; i < tenants; i++) rows.set(`t${i}`, { root, secret: tenantSecret(secret, `t${i}`) });
   const downloads = createDownloads({
     storage: fsStorage({ root }),
     signer: createSigner({ secret }),
     findFile: (id, req) => ({ ...findFile(id), tenant: req.params.tenant }),
     tenant: (req) => req.params.tenant,
-    tenantConfig: (tenant) => configs.get(tenant) ?? null,
-    tenantCache: { max: tenants, ttlSeconds: 86_400 },
+    tenantConfig: (tenant) => {
+      const row = rows.get(tenant);
+      return row && { storage: fsStorage({ root: row.root }), keys: [{ kid: tenant, alg: 'HS256', secret: row.secret }] };
+    },
+    tenantCache: { max: cacheMax, ttlSeconds: 86_400 },
   });
   const app = express();
   app.use('/t/:tenant/files', downloads.serveSignedDownload());
-  // Resolve every tenant now: signUrl asks tenantConfig like a first request does.
-  for (const name of configs.keys()) await downloads.signUrl({ fileId: 'small', tenant: name, baseUrl: `http://127.0.0.1/t/${name}/files` });
+  // The last `resolve` tenants: the one the scenario asks for is resolved whatever the count.
+  for (let i = tenants - resolve; i < tenants; i++) {
+    await downloads.signUrl({ fileId: 'small', tenant: `t${i}`, baseUrl: `http://127.0.0.1/t/t${i}/files` });
+  }
   return app;
 }
 
@@ -115,5 +119,23 @@ export function tenantSigned({ root, secret }) {
     storage: fsStorage({ root }), signer: createSigner({ secret }),
     findFile: (id, req) => ({ ...findFile(id), tenant: req.params.tenant }), tenant: (req) => req.params.tenant,
   }));
+  return app;
+}
+
+/**
+ * The other way to serve tenants: one createDownloads and a mount per tenant
+ * (`/t/t<i>/files`, serveSignedDownload + issueDownloadUrl), as a new user
+ * would first write it. Express tries the mounts in order.
+ */
+export function mountedTenants({ root, secret, apiKey, tenants = 1 }) {
+  const downloads = createDownloads({
+    storage: fsStorage({ root }),
+    signer: createSigner({ secret }),
+    findFile,
+    authenticate: (req) => (req.get('x-api-key') === apiKey ? { user: 'bench' } : null),
+    authorize: () => true,
+  });
+  const app = express();
+  for (let i = 0; i < tenants; i++) app.use(`/t/t${i}/files`, downloads.serveSignedDownload(), downloads.issueDownloadUrl());
   return app;
 }

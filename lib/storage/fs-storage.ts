@@ -42,7 +42,9 @@ export interface FsStorageOptions {
    * Reuse the descriptors and stats of hot files for `validityMs` (default
    * `{ maxEntries: 1000, validityMs: 1000 }`); `false` opens every time. A
    * file replaced or deleted on disk is served in its old version for at most
-   * `validityMs` after the change.
+   * `validityMs` after the change. Every fsStorage in the process with the
+   * same cache options shares one cache, and its limits are for all of them
+   * together: one storage per tenant multiplies neither descriptors nor memory.
    */
   openFileCache?: false | OpenFileCacheOptions;
 }
@@ -98,7 +100,6 @@ export function fsStorage(options: FsStorageOptions): CompleteStorageAdapter {
         "Pass an absolute path, e.g. path.resolve(__dirname, 'files') or fileURLToPath(new URL('./files', import.meta.url)).",
     );
   }
-  const allowDotfiles = options.dotfiles === 'allow';
   let root: string;
   try {
     root = realpathSync(options.root);
@@ -106,102 +107,139 @@ export function fsStorage(options: FsStorageOptions): CompleteStorageAdapter {
     throw new TypeError(`fsStorage: root ${JSON.stringify(options.root)} does not exist; create it or fix the path.`);
   }
   if (!statSync(root).isDirectory()) throw new TypeError(`fsStorage: root ${JSON.stringify(options.root)} is not a directory.`);
-  const viaProc = procFdWorks(root);
-  const cache = parseCache(options.openFileCache);
-
-  /** Whether the open descriptor is the file at a real path inside root. */
-  async function containsOpened(fd: number, stats: Stats, path: string): Promise<boolean> {
-    if (viaProc) return isInside(root, await readLink(`/proc/self/fd/${fd}`));
-    // Elsewhere: the path, resolved now, must lie inside root and name the very file that was opened.
-    const real = await realPath(path);
-    if (!isInside(root, real)) return false;
-    const named = await statPath(real);
-    return named.dev === stats.dev && named.ino === stats.ino;
-  }
-
-  async function openInside(path: string): Promise<number | undefined> {
-    try {
-      return await openFile(path, OPEN_FLAGS);
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ELOOP') throw error;
-    }
-    // The last segment is a symlink: follow it only to a place inside root.
-    const real = await realPath(path);
-    return isInside(root, real) ? openFile(real, OPEN_FLAGS) : undefined;
-  }
-
-  /** Opens `key` and proves the descriptor is a regular file inside root; undefined when it is not. */
-  async function openChecked(key: string): Promise<OpenedFile | undefined> {
-    if (!isSafeKey(key) || (!allowDotfiles && key.split('/').some((segment) => segment.startsWith('.')))) return undefined;
-    const path = join(root, key);
-    let fd: number | undefined;
-    try {
-      fd = await openInside(path);
-      if (fd === undefined) return undefined;
-      const stats = await fstatFile(fd);
-      if (stats.isFile() && (await containsOpened(fd, stats, path))) {
-        const opened = { fd, stats };
-        fd = undefined;
-        return opened;
-      }
-      return undefined;
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    } finally {
-      if (fd !== undefined) await closeFile(fd).catch(() => undefined);
-    }
-  }
-
-  /** A small file opened for the cache is read whole at once, while the content budget has room. */
-  async function withContent(file: OpenedFile | undefined): Promise<OpenedFile | undefined> {
-    if (file === undefined || cache === undefined || file.stats.size > SMALL_CONTENT || !cache.hasRoomFor(file.stats.size)) return file;
-    const content = Buffer.allocUnsafe(file.stats.size);
-    let filled = 0;
-    while (filled < content.length) {
-      const bytes = await readFile(file.fd, content, filled, content.length - filled, filled);
-      if (bytes === 0) return file; // shrank since the stat: leave it to the reads
-      filled += bytes;
-    }
-    if (cache.reserveContent(content.length)) file.content = content;
-    return file;
-  }
-
-  /** The checked file for `key` with a release function: from the cache, or opened for this request alone. */
-  async function acquire(key: string): Promise<{ file: OpenedFile; release: () => void } | undefined> {
-    if (cache !== undefined) return cache.acquire(key, async () => withContent(await openChecked(key)));
-    const file = await openChecked(key);
-    return file === undefined ? undefined : { file, release: () => close(file.fd, () => undefined) };
-  }
-
-  async function open(key: string): Promise<StoredObject | null> {
-    const acquired = await acquire(key);
-    if (acquired === undefined) return null;
-    const { file, release } = acquired;
-    const { size, mtime, mtimeMs } = file.stats;
-    return {
-      size,
-      lastModified: mtime,
-      etag: fileEtag(size, mtimeMs),
-      ...(file.content === undefined ? {} : { body: file.content }),
-      // Positional reads on the descriptor: concurrent transfers can share a cached one.
-      readAt: (buffer, offset, length, position, callback) => read(file.fd, buffer, offset, length, position, callback),
-      close: release,
-    };
-  }
-
+  const place: Place = { root, allowDotfiles: options.dotfiles === 'allow', viaProc: procFdWorks(root), cache: sharedCache(options.openFileCache) };
+  // Three small closures over one record: a multi-tenant app keeps one storage per tenant.
+  const open = (key: string) => openObject(place, key);
   return {
     open,
     read: (key: string, range?: ByteRange) => readViaOpen(open, key, range),
-    async stat(key: string): Promise<StorageStat | null> {
-      const object = await open(key);
-      object?.close();
-      return object === null ? null : { size: object.size, lastModified: object.lastModified!, etag: object.etag! };
-    },
+    stat: (key: string) => statObject(open, key),
   };
 }
 
-function parseCache(value: unknown): OpenFileCache | undefined {
+/** One storage's directory and how it reads it. */
+interface Place {
+  root: string;
+  allowDotfiles: boolean;
+  /** Whether /proc/self/fd names open descriptors (Linux). */
+  viaProc: boolean;
+  cache: OpenFileCache | undefined;
+}
+
+/** Whether the open descriptor is the file at a real path inside root. */
+async function containsOpened({ root, viaProc }: Place, fd: number, stats: Stats, path: string): Promise<boolean> {
+  if (viaProc) return isInside(root, await readLink(`/proc/self/fd/${fd}`));
+  // Elsewhere: the path, resolved now, must lie inside root and name the very file that was opened.
+  const real = await realPath(path);
+  if (!isInside(root, real)) return false;
+  const named = await statPath(real);
+  return named.dev === stats.dev && named.ino === stats.ino;
+}
+
+async function openInside(root: string, path: string): Promise<number | undefined> {
+  try {
+    return await openFile(path, OPEN_FLAGS);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ELOOP') throw error;
+  }
+  // The last segment is a symlink: follow it only to a place inside root.
+  const real = await realPath(path);
+  return isInside(root, real) ? openFile(real, OPEN_FLAGS) : undefined;
+}
+
+/** Opens `key` and proves the descriptor is a regular file inside root; undefined when it is not. */
+async function openChecked(place: Place, key: string): Promise<OpenedFile | undefined> {
+  if (!isSafeKey(key) || (!place.allowDotfiles && key.split('/').some((segment) => segment.startsWith('.')))) return undefined;
+  const path = join(place.root, key);
+  let fd: number | undefined;
+  try {
+    fd = await openInside(place.root, path);
+    if (fd === undefined) return undefined;
+    const stats = await fstatFile(fd);
+    if (stats.isFile() && (await containsOpened(place, fd, stats, path))) {
+      const opened = { fd, stats };
+      fd = undefined;
+      return opened;
+    }
+    return undefined;
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  } finally {
+    if (fd !== undefined) await closeFile(fd).catch(() => undefined);
+  }
+}
+
+/** A small file opened for the cache is read whole at once, while the content budget has room. */
+async function withContent(cache: OpenFileCache, file: OpenedFile | undefined): Promise<OpenedFile | undefined> {
+  if (file === undefined || file.stats.size > SMALL_CONTENT || !cache.hasRoomFor(file.stats.size)) return file;
+  const content = Buffer.allocUnsafe(file.stats.size);
+  let filled = 0;
+  while (filled < content.length) {
+    const bytes = await readFile(file.fd, content, filled, content.length - filled, filled);
+    if (bytes === 0) return file; // shrank since the stat: leave it to the reads
+    filled += bytes;
+  }
+  if (cache.reserveContent(content.length)) file.content = content;
+  return file;
+}
+
+/**
+ * The checked file for `key` with a release function: from the cache, or
+ * opened for this request alone. Cached under root and key: storages share
+ * a cache, and the same key under another root is another file (and another
+ * containment check).
+ */
+async function acquire(place: Place, key: string): Promise<{ file: OpenedFile; release: () => void } | undefined> {
+  const { cache } = place;
+  if (cache !== undefined) return cache.acquire(`${place.root}\u0000${key}`, async () => withContent(cache, await openChecked(place, key)));
+  const file = await openChecked(place, key);
+  return file === undefined ? undefined : { file, release: () => close(file.fd, () => undefined) };
+}
+
+async function openObject(place: Place, key: string): Promise<StoredObject | null> {
+  const acquired = await acquire(place, key);
+  if (acquired === undefined) return null;
+  const { file, release } = acquired;
+  const { size, mtime, mtimeMs } = file.stats;
+  return {
+    size,
+    lastModified: mtime,
+    etag: fileEtag(size, mtimeMs),
+    ...(file.content === undefined ? {} : { body: file.content }),
+    // Positional reads on the descriptor: concurrent transfers can share a cached one.
+    readAt: (buffer, offset, length, position, callback) => read(file.fd, buffer, offset, length, position, callback),
+    close: release,
+  };
+}
+
+async function statObject(open: (key: string) => Promise<StoredObject | null>, key: string): Promise<StorageStat | null> {
+  const object = await open(key);
+  object?.close();
+  return object === null ? null : { size: object.size, lastModified: object.lastModified!, etag: object.etag! };
+}
+
+/**
+ * Every fsStorage with the same cache options shares one cache, so its
+ * limits hold for all of them together: ten thousand tenants' storages keep
+ * at most `maxEntries` descriptors and `maxContentBytes` of content, swept by
+ * one timer.
+ */
+const sharedCaches = new Map<string, OpenFileCache>();
+
+function sharedCache(value: unknown): OpenFileCache | undefined {
+  const options = parseCache(value);
+  if (options === undefined) return undefined;
+  const name = `${options.maxEntries}/${options.validityMs}/${options.maxContentBytes}`;
+  let cache = sharedCaches.get(name);
+  if (cache === undefined) {
+    cache = new OpenFileCache(options);
+    sharedCaches.set(name, cache);
+  }
+  return cache;
+}
+
+function parseCache(value: unknown): Required<OpenFileCacheOptions> | undefined {
   if (value === false) return undefined;
   if (value !== undefined && (typeof value !== 'object' || value === null)) {
     throw new TypeError('fsStorage: `openFileCache` must be false or { maxEntries?, validityMs?, maxContentBytes? }.');
@@ -213,5 +251,5 @@ function parseCache(value: unknown): OpenFileCache | undefined {
     throw new RangeError('fsStorage: openFileCache.validityMs must be an integer number of milliseconds from 1 to 3600000 (it is how stale a replaced file may be served).');
   }
   if (!Number.isInteger(maxContentBytes) || maxContentBytes < 0) throw new RangeError('fsStorage: openFileCache.maxContentBytes must be a non-negative integer number of bytes (0 keeps no file content).');
-  return new OpenFileCache({ maxEntries, validityMs, maxContentBytes });
+  return { maxEntries, validityMs, maxContentBytes };
 }

@@ -5,7 +5,8 @@ import { integerOption, rejectUnknownKeys } from '../options/validate';
 import type { StorageAdapter } from '../storage/types';
 import type { KeyConfig } from '../tokens/keys';
 import { MAX_USES_LIMIT } from '../tokens/claims';
-import { createSigner, type Signer } from '../tokens/signer';
+import { signerWithCache, type Signer } from '../tokens/signer';
+import type { VerifiedTokens } from '../tokens/verified-tokens';
 import { wrongDescribed } from '../routers/hook-result';
 
 /** A tenant's state: `suspended` refuses with 403 `TENANT_SUSPENDED`, `gone` with 410 `TENANT_GONE`. */
@@ -57,17 +58,34 @@ const KEYS: readonly (keyof TenantConfig)[] = ['storage', 'keys', 'signer', 'max
 /** The most bytes a tenant's JSON answers share, when the shared options leave JSON mode off. */
 const TENANT_JSON_BUFFER = 8 * 1024 * 1024;
 
+/**
+ * A tenant as the directory keeps it: the host's configuration (a copy) and
+ * what is made of it once, its signer for every router and each router's
+ * settings in the router's slot. Plain fields, not weak maps: ten thousand
+ * of them are kept at once, and weak maps cost every garbage collection.
+ */
+export interface ResolvedTenant {
+  readonly config: unknown;
+  signer: Signer | undefined;
+  readonly settings: (Settings | undefined)[];
+}
+
+export function resolvedTenant(config: unknown): ResolvedTenant {
+  // Room for three routers' settings (issue, signed, authenticated): an empty array would grow to seventeen slots.
+  return { config, signer: undefined, settings: [undefined, undefined, undefined] };
+}
+
 /** Everything a tenant's overlay shares across tenants: built once per router. */
 export interface TenantDefaults {
   base: Settings;
   /** The JSON budget tenants share when the base has none. */
   jsonBudget: ByteBudget;
-  /** One signer per tenant configuration, shared by every router that lays it over its settings. */
-  signerOf: (config: TenantConfig, make: () => Signer) => Signer;
+  /** Tokens verified by the tenants' own keys, remembered for all tenants together. */
+  verifiedTokens: VerifiedTokens;
 }
 
-export function tenantDefaults(base: Settings, signerOf: TenantDefaults['signerOf']): TenantDefaults {
-  return { base, signerOf, jsonBudget: base.json === false ? new ByteBudget(TENANT_JSON_BUFFER) : (base.json.budget as ByteBudget) };
+export function tenantDefaults(base: Settings, verifiedTokens: VerifiedTokens): TenantDefaults {
+  return { base, verifiedTokens, jsonBudget: base.json === false ? new ByteBudget(TENANT_JSON_BUFFER) : (base.json.budget as ByteBudget) };
 }
 
 function parseTenantJson(where: string, value: unknown, budget: JsonMode['budget']): false | JsonMode {
@@ -85,16 +103,17 @@ function parseTenantJson(where: string, value: unknown, budget: JsonMode['budget
  * shared settings. A wrong configuration is the host's bug: 500
  * `INTERNAL_ERROR` whose cause says which field and how to fix it.
  */
-export function tenantSettings(defaults: TenantDefaults, tenant: string, value: unknown): Settings {
+export function tenantSettings(defaults: TenantDefaults, tenant: string, resolved: ResolvedTenant): Settings {
   const where = `tenantConfig(${JSON.stringify(tenant)})`;
   try {
-    return overlay(defaults, tenant, where, value);
+    return overlay(defaults, tenant, where, resolved);
   } catch (error) {
     throw wrongDescribed(where, error instanceof Error ? error.message : String(error), 'a TenantConfig object, or null for an unknown tenant');
   }
 }
 
-function overlay({ base, jsonBudget, signerOf }: TenantDefaults, tenant: string, where: string, value: unknown): Settings {
+function overlay({ base, jsonBudget, verifiedTokens }: TenantDefaults, tenant: string, where: string, resolved: ResolvedTenant): Settings {
+  const value = resolved.config;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${where}: not an object`);
   const config = value as TenantConfig;
   rejectUnknownKeys(where, config, KEYS);
@@ -107,8 +126,10 @@ function overlay({ base, jsonBudget, signerOf }: TenantDefaults, tenant: string,
   }
   if (config.keys !== undefined && config.signer !== undefined) throw new TypeError(`${where}: give \`keys\` or \`signer\`, not both.`);
   if (config.keys !== undefined) {
-    // A tenant's signer remembers few tokens: ten thousand of them must not each hold a large cache.
-    settings.signer = signerOf(config, () => createSigner({ keys: config.keys!, clockTolerance: base.signer?.clockTolerance ?? 5, cache: 256 }));
+    // Made once for every router; the tokens it verifies are remembered in the directory's one cache,
+    // so ten thousand tenants do not each hold a cache of their own.
+    resolved.signer ??= signerWithCache({ keys: config.keys, clockTolerance: base.signer?.clockTolerance ?? 5 }, verifiedTokens);
+    settings.signer = resolved.signer;
   } else if (config.signer !== undefined) {
     checkSigner(where, config.signer, true);
     settings.signer = config.signer;

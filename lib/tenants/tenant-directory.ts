@@ -1,10 +1,10 @@
 import type { Request } from 'express';
 import { DownloadError } from '../errors';
 import type { Settings } from '../options/settings';
-import type { Signer } from '../tokens/signer';
+import { VerifiedTokens } from '../tokens/verified-tokens';
 import { integerOption, rejectUnknownKeys } from '../options/validate';
 import { TenantCache, type TenantCacheOptions } from './tenant-cache';
-import { tenantDefaults, tenantSettings, type TenantConfig, type TenantDefaults, type TenantPolicy } from './tenant-config';
+import { resolvedTenant, tenantDefaults, tenantSettings, type ResolvedTenant, type TenantConfig, type TenantDefaults, type TenantPolicy } from './tenant-config';
 
 /** The host's resolver: `null` (or `undefined`) for an unknown tenant. */
 export type TenantConfigHook = (tenant: string, req: Request | undefined) => TenantConfig | null | undefined | Promise<TenantConfig | null | undefined>;
@@ -17,8 +17,10 @@ export type TenantConfigHook = (tenant: string, req: Request | undefined) => Ten
  */
 export class TenantDirectory {
   readonly #hook: TenantConfigHook;
-  readonly #cache: TenantCache<TenantConfig>;
-  readonly #signers = new WeakMap<TenantConfig, Signer>();
+  readonly #cache: TenantCache<ResolvedTenant>;
+  /** Tokens verified by any tenant's keys: one bounded cache for all, not one per tenant. */
+  readonly verifiedTokens = new VerifiedTokens(TENANT_VERIFIED_TOKENS);
+  #routers = 0;
 
   constructor(where: string, hook: TenantConfigHook, options: unknown) {
     this.#hook = hook;
@@ -26,20 +28,20 @@ export class TenantDirectory {
   }
 
   /**
-   * The tenant's configuration, `null` when unknown. What is cached is a
-   * copy taken when it was resolved: a host that changes its object in place
-   * changes nothing until it calls `forgetTenant`.
+   * The tenant as resolved, `null` when unknown. What is cached is a copy of
+   * the configuration taken when it was resolved: a host that changes its
+   * object in place changes nothing until it calls `forgetTenant`.
    */
-  config(tenant: string, req: Request | undefined): Promise<TenantConfig | null> {
+  resolved(tenant: string, req: Request | undefined): Promise<ResolvedTenant | null> {
     return this.#cache.get(tenant, async () => {
       const value: unknown = await this.#hook(tenant, req);
       if (value === null || value === undefined) return null;
-      return typeof value === 'object' && !Array.isArray(value) ? { ...(value as TenantConfig) } : (value as TenantConfig);
+      return resolvedTenant(typeof value === 'object' && !Array.isArray(value) ? { ...(value as TenantConfig) } : value);
     });
   }
 
-  /** The cached configuration, synchronously: `undefined` when it must be resolved (see {@link TenantCache.peek}). */
-  cached(tenant: string): TenantConfig | null | undefined {
+  /** The cached tenant, synchronously: `undefined` when it must be resolved (see {@link TenantCache.peek}). */
+  cached(tenant: string): ResolvedTenant | null | undefined {
     return this.#cache.peek(tenant);
   }
 
@@ -47,14 +49,9 @@ export class TenantDirectory {
     this.#cache.forget(tenant);
   }
 
-  /** The signer made from a configuration's keys, made once whichever router asks first. */
-  signerOf(config: TenantConfig, make: () => Signer): Signer {
-    let signer = this.#signers.get(config);
-    if (signer === undefined) {
-      signer = make();
-      this.#signers.set(config, signer);
-    }
-    return signer;
+  /** A slot of its own in every resolved tenant for a router's settings. */
+  register(): number {
+    return this.#routers++;
   }
 
   /** Tenants held in the cache now. */
@@ -62,6 +59,9 @@ export class TenantDirectory {
     return this.#cache.size;
   }
 }
+
+/** The most tokens the tenants' signers remember as verified, all tenants together (as one signer's default). */
+const TENANT_VERIFIED_TOKENS = 10_000;
 
 function parseTenantCache(where: string, value: unknown): Required<TenantCacheOptions> {
   if (value !== undefined && (typeof value !== 'object' || value === null)) {
@@ -78,33 +78,30 @@ function parseTenantCache(where: string, value: unknown): Required<TenantCacheOp
 
 /**
  * One router's view of the tenants: each resolved configuration laid over
- * this router's settings once, and kept as long as the configuration is.
+ * this router's settings once, and kept with the tenant as long as its
+ * configuration is cached.
  */
 export class TenantOverlays {
   readonly #directory: TenantDirectory;
   readonly #defaults: TenantDefaults;
-  readonly #built = new WeakMap<TenantConfig, Settings>();
+  /** Taken when this router first lays a tenant over its settings: routers that never do (start-up checks) hold none. */
+  #slot: number | undefined;
 
   constructor(directory: TenantDirectory, base: Settings) {
     this.#directory = directory;
-    this.#defaults = tenantDefaults(base, (config, make) => directory.signerOf(config, make));
+    this.#defaults = tenantDefaults(base, directory.verifiedTokens);
   }
 
   /** The tenant's settings; `null` for an unknown tenant. A cached tenant costs no await (the hot path). */
   resolve(tenant: string, req: Request | undefined): Settings | null | Promise<Settings | null> {
     const cached = this.#directory.cached(tenant);
     if (cached !== undefined) return this.#overlay(tenant, cached);
-    return this.#directory.config(tenant, req).then((config) => this.#overlay(tenant, config));
+    return this.#directory.resolved(tenant, req).then((resolved) => this.#overlay(tenant, resolved));
   }
 
-  #overlay(tenant: string, config: TenantConfig | null): Settings | null {
-    if (config === null) return null;
-    let built = this.#built.get(config);
-    if (built === undefined) {
-      built = tenantSettings(this.#defaults, tenant, config);
-      this.#built.set(config, built);
-    }
-    return built;
+  #overlay(tenant: string, resolved: ResolvedTenant | null): Settings | null {
+    if (resolved === null) return null;
+    return (resolved.settings[(this.#slot ??= this.#directory.register())] ??= tenantSettings(this.#defaults, tenant, resolved));
   }
 }
 

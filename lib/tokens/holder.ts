@@ -1,17 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { ResolvedKey } from './keys';
+import type { KeyedHash } from './keys';
 
 // Holder binding (`bindTo`): the token carries a keyed hash of the holder
 // value (`hb`), never the value. The link's `jti` is hashed with it, so two
 // links of one session carry unrelated hashes: whoever sees several URLs
 // cannot tell they were issued to the same person.
 
-type KeyedHash = NonNullable<ResolvedKey['keyedHash']>;
-
 /** The `hb` claim of the link `jti` bound to `holder`. */
 export function holderClaim(keyedHash: KeyedHash, jti: string, holder: string): string {
   // A JSON array: no jti and holder pair spells another pair's input.
-  return keyedHash('holder', JSON.stringify([jti, holder]));
+  return keyedHash.hash('holder', JSON.stringify([jti, holder]));
 }
 
 /** Constant-time comparison of two holder hashes. */
@@ -30,5 +28,5 @@ function sameHash(a: string, b: string): boolean {
  */
 export function isHolder(keyedHash: KeyedHash, jti: string | undefined, hb: string, holder: string): boolean {
   if (jti !== undefined && sameHash(holderClaim(keyedHash, jti, holder), hb)) return true;
-  return sameHash(keyedHash('holder-0.4', holder), hb);
+  return sameHash(keyedHash.hash('holder-0.4', holder), hb);
 }

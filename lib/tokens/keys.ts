@@ -36,20 +36,19 @@ export type KeyConfig = SecretKeyConfig | AsymmetricKeyConfig;
 
 /** A validated key: it signs a compact JWS and checks one's signature. */
 export interface ResolvedKey {
-  kid: string | undefined;
-  alg: SigningAlgorithm;
-  canSign: boolean;
+  readonly kid: string | undefined;
+  readonly alg: SigningAlgorithm;
+  readonly canSign: boolean;
   /** The compact JWS of `header` and the already encoded `payload`. */
   sign(header: Record<string, unknown>, payload: string): Promise<string>;
   /** Whether the token's signature is this key's (header and payload are checked by the caller). */
   verify(token: string): Promise<boolean>;
   /**
-   * A keyed hash for `purpose` ('holder': a link's jti and `bindTo` value;
-   * 'jti': a stable token's id; 'etag': a link's own validator), from this
-   * key's secret material; `undefined` for a public
-   * key alone, which holds none.
+   * Keyed hashes ('holder': a link's jti and `bindTo` value; 'jti': a stable
+   * token's id; 'etag': a link's own validator) from this key's secret
+   * material; `undefined` for a public key alone, which holds none.
    */
-  keyedHash: ((purpose: KeyedPurpose, value: string) => string) | undefined;
+  readonly keyedHash: KeyedHash | undefined;
 }
 
 /**
@@ -68,27 +67,26 @@ const PURPOSE_INFO: Record<KeyedPurpose, string> = {
   etag: 'express-signed-downloads link etag v1',
 };
 
-// Keys of their own for keyed hashes, derived from the signing secret: the
-// signing key is never used for two purposes, nor one derived key for two.
-export function keyedHasher(material: Uint8Array): (purpose: KeyedPurpose, value: string) => string {
-  const keys = new Map<KeyedPurpose, Buffer>();
-  const keyFor = (purpose: KeyedPurpose) => {
-    let key = keys.get(purpose);
-    if (key === undefined) {
-      key = Buffer.from(hkdfSync('sha256', material, new Uint8Array(0), PURPOSE_INFO[purpose], 32));
-      keys.set(purpose, key);
-    }
-    return key;
-  };
-  // 128 bits: the hash only has to be unguessable, and it rides in every URL.
-  return (purpose, value) => createHmac('sha256', keyFor(purpose)).update(value, 'utf8').digest().subarray(0, 16).toString('base64url');
-}
+/**
+ * Keys of their own for keyed hashes, derived from the signing secret: the
+ * signing key is never used for two purposes, nor one derived key for two.
+ * Derived when first needed: a tenant's key that never binds a holder holds
+ * no holder key (ten thousand tenants' keys are kept at once).
+ */
+export class KeyedHash {
+  readonly #material: Uint8Array;
+  #derived: Partial<Record<KeyedPurpose, Buffer>> | undefined;
 
-export const MIN_SECRET_BYTES = 32;
+  constructor(material: Uint8Array) {
+    this.#material = material;
+  }
 
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => (pending ??= make());
+  /** 128 bits of HMAC-SHA-256, base64url: the hash only has to be unguessable, and it rides in every URL. */
+  hash(purpose: KeyedPurpose, value: string): string {
+    const derived = (this.#derived ??= {});
+    const key = (derived[purpose] ??= Buffer.from(hkdfSync('sha256', this.#material, new Uint8Array(0), PURPOSE_INFO[purpose], 32)));
+    return createHmac('sha256', key).update(value, 'utf8').digest().subarray(0, 16).toString('base64url');
+  }
 }
 
 /**
@@ -97,21 +95,38 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
  * about 60 µs a token here against 9 µs, which is most of what a first-time
  * download or an issued URL costs (issue 8).
  */
-function hs256(secret: Uint8Array): Pick<ResolvedKey, 'sign' | 'verify'> {
-  const mac = (input: string) => createHmac('sha256', secret).update(input).digest();
-  return {
-    async sign(header, payload) {
-      const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}`;
-      return `${input}.${mac(input).toString('base64url')}`;
-    },
-    async verify(token) {
-      const dot = token.lastIndexOf('.');
-      const given = Buffer.from(token.slice(dot + 1), 'base64url');
-      const expected = mac(token.slice(0, dot));
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    },
-  };
+class HmacKey implements ResolvedKey {
+  readonly alg = 'HS256';
+  readonly canSign = true;
+  readonly keyedHash: KeyedHash;
+  readonly #secret: Uint8Array;
+
+  constructor(
+    readonly kid: string | undefined,
+    secret: Uint8Array,
+  ) {
+    this.#secret = secret;
+    this.keyedHash = new KeyedHash(secret);
+  }
+
+  #mac(input: string): Buffer {
+    return createHmac('sha256', this.#secret).update(input).digest();
+  }
+
+  async sign(header: Record<string, unknown>, payload: string): Promise<string> {
+    const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}`;
+    return `${input}.${this.#mac(input).toString('base64url')}`;
+  }
+
+  async verify(token: string): Promise<boolean> {
+    const dot = token.lastIndexOf('.');
+    const given = Buffer.from(token.slice(dot + 1), 'base64url');
+    const expected = this.#mac(token.slice(0, dot));
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
 }
+
+export const MIN_SECRET_BYTES = 32;
 
 /**
  * Validates an HS256 secret and returns the key; throws at start-up when it is
@@ -129,8 +144,8 @@ export function resolveSecretKey(kid: string | undefined, secret: unknown, where
         `Generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
     );
   }
-  const secretBytes = new Uint8Array(bytes);
-  return { kid, alg: 'HS256', canSign: true, ...hs256(secretBytes), keyedHash: keyedHasher(secretBytes) };
+  // A string's bytes are ours already; a caller's array is copied, so changing it later changes nothing.
+  return new HmacKey(kid, typeof secret === 'string' ? bytes : new Uint8Array(bytes));
 }
 
 function toKeyObject(input: AsymmetricKeyInput, kind: 'private' | 'public'): KeyObject {
@@ -204,29 +219,44 @@ export function resolveAsymmetricKey(config: AsymmetricKeyConfig): ResolvedKey {
       throw new TypeError(`${where}: privateKey and publicKey are not a pair.`);
     }
   }
-  const signer = privateKey;
-  const signingKey = once(() => {
-    if (signer === undefined) throw new Error('this signer has no private key');
-    return importAsWebCrypto(signer, config.alg);
-  });
-  const verifyingKey = once(() => importAsWebCrypto(publicKey, config.alg));
-  return {
-    kid: config.kid,
-    alg: config.alg,
-    canSign: signer !== undefined,
-    keyedHash: signer === undefined ? undefined : keyedHasher(signer.export({ format: 'der', type: 'pkcs8' })),
-    async sign(header, payload) {
-      const token = await new CompactSign(Buffer.from(payload, 'base64url')).setProtectedHeader(header as { alg: string }).sign(await signingKey());
-      return config.alg === 'ES256' ? lowS(token) : token;
-    },
-    async verify(token) {
-      if (config.alg === 'ES256' && hasHighS(token)) return false;
-      try {
-        await compactVerify(token, await verifyingKey(), { algorithms: [config.alg] });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-  };
+  return new AsymmetricKey(config.kid, config.alg, publicKey, privateKey);
+}
+
+/** An EdDSA or ES256 key, imported for jose when it first signs or verifies. */
+class AsymmetricKey implements ResolvedKey {
+  readonly canSign: boolean;
+  readonly keyedHash: KeyedHash | undefined;
+  readonly #publicKey: KeyObject;
+  readonly #privateKey: KeyObject | undefined;
+  #signing: Promise<CryptoKey> | undefined;
+  #verifying: Promise<CryptoKey> | undefined;
+
+  constructor(
+    readonly kid: string,
+    readonly alg: 'EdDSA' | 'ES256',
+    publicKey: KeyObject,
+    privateKey: KeyObject | undefined,
+  ) {
+    this.#publicKey = publicKey;
+    this.#privateKey = privateKey;
+    this.canSign = privateKey !== undefined;
+    this.keyedHash = privateKey === undefined ? undefined : new KeyedHash(privateKey.export({ format: 'der', type: 'pkcs8' }));
+  }
+
+  async sign(header: Record<string, unknown>, payload: string): Promise<string> {
+    if (this.#privateKey === undefined) throw new Error('this signer has no private key');
+    const key = await (this.#signing ??= importAsWebCrypto(this.#privateKey, this.alg));
+    const token = await new CompactSign(Buffer.from(payload, 'base64url')).setProtectedHeader(header as { alg: string }).sign(key);
+    return this.alg === 'ES256' ? lowS(token) : token;
+  }
+
+  async verify(token: string): Promise<boolean> {
+    if (this.alg === 'ES256' && hasHighS(token)) return false;
+    try {
+      await compactVerify(token, await (this.#verifying ??= importAsWebCrypto(this.#publicKey, this.alg)), { algorithms: [this.alg] });
+      return true;
+    } catch {
+      return false;
+    }
+  }
 }

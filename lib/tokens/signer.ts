@@ -6,7 +6,8 @@ import {
 } from './claims';
 import { decodeSegment, encodeSegment, isCanonical } from './compact';
 import { holderClaim, isHolder } from './holder';
-import { keyedHasher, resolveAsymmetricKey, resolveSecretKey, type KeyConfig, type ResolvedKey, type SigningAlgorithm } from './keys';
+import { VerifiedTokens } from './verified-tokens';
+import { KeyedHash, resolveAsymmetricKey, resolveSecretKey, type KeyConfig, type ResolvedKey, type SigningAlgorithm } from './keys';
 
 export { matchClaims } from './claims';
 export type { DownloadClaims, SignInput, VerifyExpectation } from './claims';
@@ -177,35 +178,6 @@ function resolveKeys(options: SignerOptions): ResolvedKey[] {
 }
 
 /**
- * Tokens whose signature verified, by their exact text, least recently used
- * first out. Failures are never remembered: a forger pays the full check
- * every time and cannot fill the cache.
- */
-class VerifiedTokens {
-  readonly #entries = new Map<string, DownloadClaims>();
-  readonly #max: number;
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  get(token: string): DownloadClaims | undefined {
-    const claims = this.#entries.get(token);
-    if (claims !== undefined) {
-      this.#entries.delete(token);
-      this.#entries.set(token, claims);
-    }
-    return claims;
-  }
-
-  set(token: string, claims: DownloadClaims): void {
-    if (this.#max === 0) return;
-    this.#entries.set(token, claims);
-    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
-  }
-}
-
-/**
  * The times of a cache-stable token, or `undefined` when it cannot be one:
  * the expiry rounded up to the bucket, the issue time a whole bucket before
  * the earliest moment that expiry could have been asked for (never later than
@@ -225,6 +197,21 @@ function stableTimes(input: SignInput, nowSeconds: number): { issuedAt: number; 
  * or mismatched keys, or unknown options.
  */
 export function createSigner(options: SignerOptions): Signer {
+  const { keys, clockTolerance, now, cacheSize } = parseSignerOptions(options);
+  return new TokenSigner(keys, clockTolerance, now, new VerifiedTokens(cacheSize));
+}
+
+/**
+ * A signer that remembers the tokens it verified in `verified`, a cache it
+ * shares with other signers (a tenant's, beside ten thousand others): entries
+ * are kept per signer, so no signer ever takes another's word for a token.
+ */
+export function signerWithCache(options: Omit<SignerOptions, 'cache'>, verified: VerifiedTokens): Signer {
+  const { keys, clockTolerance, now } = parseSignerOptions(options);
+  return new TokenSigner(keys, clockTolerance, now, verified);
+}
+
+function parseSignerOptions(options: SignerOptions) {
   if (typeof options !== 'object' || options === null) throw new TypeError('createSigner: pass an options object, e.g. { secret }.');
   rejectUnknownKeys('createSigner', options, ['secret', 'keys', 'jwks', 'clockTolerance', 'now', 'cache']);
   const keys = resolveKeys(options);
@@ -232,22 +219,58 @@ export function createSigner(options: SignerOptions): Signer {
   if (!Number.isInteger(clockTolerance) || clockTolerance < 0 || clockTolerance > 300) {
     throw new RangeError('createSigner: clockTolerance must be an integer number of seconds from 0 to 300.');
   }
-  const now = options.now ?? Date.now;
   const cacheSize = options.cache ?? 10_000;
   if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new RangeError('createSigner: cache must be a non-negative integer number of tokens (0 turns it off).');
-  const verified = new VerifiedTokens(cacheSize);
-  const signingKey = keys[0]!;
-  const byKid = new Map(keys.map((key) => [key.kid, key]));
-  const instanceHash = keyedHasher(randomBytes(32));
-  async function verifySignature(token: string, options: VerifySignatureOptions = {}): Promise<DownloadClaims> {
+  return { keys, clockTolerance, now: options.now ?? Date.now, cacheSize };
+}
+
+/**
+ * The signer's state lives in private fields and its methods on the
+ * prototype: a multi-tenant app keeps one per tenant, ten thousand at once,
+ * and per-instance closures would multiply its size. Call its methods on it
+ * (`signer.sign(…)`); a copy made with `{ ...signer }` has none.
+ */
+class TokenSigner implements Signer {
+  readonly canSign: boolean;
+  readonly algorithm: SigningAlgorithm;
+  readonly canBindHolders: boolean;
+  readonly #keys: readonly ResolvedKey[];
+  readonly #signingKey: ResolvedKey;
+  readonly #now: () => number;
+  readonly #verified: VerifiedTokens;
+  /** linkTag's key for links whose key has no secret material (made when first needed). */
+  #instanceHash: KeyedHash | undefined;
+
+  constructor(
+    keys: readonly ResolvedKey[],
+    readonly clockTolerance: number,
+    now: () => number,
+    verified: VerifiedTokens,
+  ) {
+    this.#keys = keys;
+    this.#signingKey = keys[0]!;
+    this.#now = now;
+    this.#verified = verified;
+    this.canSign = this.#signingKey.canSign;
+    this.algorithm = this.#signingKey.alg;
+    this.canBindHolders = this.#signingKey.keyedHash !== undefined;
+  }
+
+  /** The key a token's kid names (or, for no kid, the entry without one). A few keys: a scan beats a map. */
+  #keyOf(kid: string | undefined): ResolvedKey | undefined {
+    for (const key of this.#keys) if (key.kid === kid) return key;
+    return undefined;
+  }
+
+  async verifySignature(token: string, options: VerifySignatureOptions = {}): Promise<DownloadClaims> {
     const grace = options.graceSeconds ?? 0;
-    let claims = verified.get(token);
+    let claims = this.#verified.get(this, token);
     if (claims === undefined) {
-      claims = await verifyFully(token, grace);
-      verified.set(token, claims);
+      claims = await this.#verifyFully(token, grace);
+      this.#verified.set(this, token, claims);
     }
     // Only the signature is known good for a remembered token; time moves on.
-    const late = Math.floor(now() / 1000) - clockTolerance - claims.expires;
+    const late = Math.floor(this.#now() / 1000) - this.clockTolerance - claims.expires;
     if (late >= grace) throw invalid(new Error('token expired'));
     return late >= 0 ? { ...claims, expired: true } : { ...claims };
   }
@@ -258,7 +281,7 @@ export function createSigner(options: SignerOptions): Signer {
    * library might act on), and the key comes only from our own set: a token's
    * `kid` selects among them, it never supplies one.
    */
-  async function verifyFully(token: string, grace: number): Promise<DownloadClaims> {
+  async #verifyFully(token: string, grace: number): Promise<DownloadClaims> {
     if (typeof token !== 'string' || !isCanonical(token)) throw invalid(new Error('missing, oversized or non-canonical token'));
     const [headerSegment = '', payloadSegment = ''] = token.split('.');
     const header = decodeSegment(headerSegment);
@@ -266,65 +289,56 @@ export function createSigner(options: SignerOptions): Signer {
       throw invalid(new Error('malformed header or unexpected header parameters'));
     }
     if (header.typ !== TOKEN_TYPE) throw invalid(new Error(`token type ${JSON.stringify(header.typ)} is not a download token`));
-    const key = byKid.get(header.kid as string | undefined);
+    const key = this.#keyOf(header.kid as string | undefined);
     if (key === undefined || key.alg !== header.alg) throw invalid(new Error(`no key for kid ${JSON.stringify(header.kid)} / alg ${JSON.stringify(header.alg)}`));
     if (!(await key.verify(token))) throw invalid(new Error('signature does not verify'));
     const payload = decodeSegment(payloadSegment);
     if (payload === undefined) throw invalid(new Error('malformed payload'));
-    const claims = readClaims(payload, Math.floor(now() / 1000), clockTolerance, grace);
+    const claims = readClaims(payload, Math.floor(this.#now() / 1000), this.clockTolerance, grace);
     if (key.kid !== undefined) claims.kid = key.kid;
     return claims;
   }
 
-  return {
-    canSign: signingKey.canSign,
+  async sign(input: SignInput): Promise<SignedToken> {
+    const signingKey = this.#signingKey;
+    if (!signingKey.canSign) throw new Error('this signer has no private key');
+    if (typeof input.fileId !== 'string' || input.fileId === '') throw new TypeError('sign: fileId must be a non-empty string.');
+    if (!Number.isInteger(input.expiresIn) || input.expiresIn <= 0) throw new RangeError('sign: expiresIn must be a positive integer number of seconds.');
+    if (input.maxUses !== undefined && !(Number.isInteger(input.maxUses) && input.maxUses >= 1 && input.maxUses <= MAX_USES_LIMIT)) {
+      throw new RangeError(`sign: maxUses must be an integer from 1 to ${MAX_USES_LIMIT}.`);
+    }
+    if (input.holder !== undefined && (typeof input.holder !== 'string' || signingKey.keyedHash === undefined)) {
+      throw new TypeError('sign: holder must be a string, and the signing key an HS256 secret or a private key.');
+    }
+    const nowSeconds = Math.floor(this.#now() / 1000);
+    const header: Record<string, unknown> = { alg: signingKey.alg, typ: TOKEN_TYPE };
+    if (signingKey.kid !== undefined) header.kid = signingKey.kid;
+    const stable = stableTimes(input, nowSeconds);
+    const times = stable ?? { issuedAt: nowSeconds, expires: nowSeconds + input.expiresIn };
+    // A stable token's jti follows from everything it binds, so equal input in a bucket is an
+    // equal token; the holder value goes into that keyed hash, never into the token.
+    const jti = stable === undefined
+      ? randomBytes(16).toString('base64url')
+      : signingKey.keyedHash!.hash('jti', `${signingKey.kid ?? ''}.${encodeSegment(payloadOf(input, { ...stable, jti: '', holder: input.holder }))}`);
+    const holder = input.holder === undefined ? undefined : holderClaim(signingKey.keyedHash!, jti, input.holder);
+    const token = await signingKey.sign(header, encodeSegment(payloadOf(input, { ...times, jti, holder })));
+    return { token, expires: times.expires, jti, stable: stable !== undefined, expiresIn: times.expires - nowSeconds };
+  }
 
-    async sign(input: SignInput): Promise<SignedToken> {
-      if (!signingKey.canSign) throw new Error('this signer has no private key');
-      if (typeof input.fileId !== 'string' || input.fileId === '') throw new TypeError('sign: fileId must be a non-empty string.');
-      if (!Number.isInteger(input.expiresIn) || input.expiresIn <= 0) throw new RangeError('sign: expiresIn must be a positive integer number of seconds.');
-      if (input.maxUses !== undefined && !(Number.isInteger(input.maxUses) && input.maxUses >= 1 && input.maxUses <= MAX_USES_LIMIT)) {
-        throw new RangeError(`sign: maxUses must be an integer from 1 to ${MAX_USES_LIMIT}.`);
-      }
-      if (input.holder !== undefined && (typeof input.holder !== 'string' || signingKey.keyedHash === undefined)) {
-        throw new TypeError('sign: holder must be a string, and the signing key an HS256 secret or a private key.');
-      }
-      const nowSeconds = Math.floor(now() / 1000);
-      const header: Record<string, unknown> = { alg: signingKey.alg, typ: TOKEN_TYPE };
-      if (signingKey.kid !== undefined) header.kid = signingKey.kid;
-      const stable = stableTimes(input, nowSeconds);
-      const times = stable ?? { issuedAt: nowSeconds, expires: nowSeconds + input.expiresIn };
-      // A stable token's jti follows from everything it binds, so equal input in a bucket is an
-      // equal token; the holder value goes into that keyed hash, never into the token.
-      const jti = stable === undefined
-        ? randomBytes(16).toString('base64url')
-        : signingKey.keyedHash!('jti', `${signingKey.kid ?? ''}.${encodeSegment(payloadOf(input, { ...stable, jti: '', holder: input.holder }))}`);
-      const holder = input.holder === undefined ? undefined : holderClaim(signingKey.keyedHash!, jti, input.holder);
-      const token = await signingKey.sign(header, encodeSegment(payloadOf(input, { ...times, jti, holder })));
-      return { token, expires: times.expires, jti, stable: stable !== undefined, expiresIn: times.expires - nowSeconds };
-    },
+  holderMatches(claims: DownloadClaims, holder: string | undefined): boolean {
+    if (claims.holder === undefined) return true;
+    const hash = this.#keyOf(claims.kid)?.keyedHash;
+    return holder !== undefined && hash !== undefined && isHolder(hash, claims.jti, claims.holder, holder);
+  }
 
-    algorithm: signingKey.alg,
-    canBindHolders: signingKey.keyedHash !== undefined,
-    clockTolerance,
+  async verify(token: string, expected: VerifyExpectation): Promise<DownloadClaims> {
+    return matchClaims(await this.verifySignature(token), expected);
+  }
 
-    holderMatches(claims: DownloadClaims, holder: string | undefined): boolean {
-      if (claims.holder === undefined) return true;
-      const hash = byKid.get(claims.kid)?.keyedHash;
-      return holder !== undefined && hash !== undefined && isHolder(hash, claims.jti, claims.holder, holder);
-    },
-
-    async verify(token: string, expected: VerifyExpectation): Promise<DownloadClaims> {
-      return matchClaims(await verifySignature(token), expected);
-    },
-
-    linkTag(claims: DownloadClaims, validator: string): string {
-      const hash = byKid.get(claims.kid)?.keyedHash ?? instanceHash;
-      const tag = `"${hash('etag', `${claims.jti ?? `${claims.issuedAt}.${claims.expires}`}\u0000${validator}`)}"`;
-      // A weak validator promises no byte-for-byte equality: neither may the link's.
-      return validator.startsWith('W/') ? `W/${tag}` : tag;
-    },
-
-    verifySignature,
-  };
+  linkTag(claims: DownloadClaims, validator: string): string {
+    const hash = this.#keyOf(claims.kid)?.keyedHash ?? (this.#instanceHash ??= new KeyedHash(randomBytes(32)));
+    const tag = `"${hash.hash('etag', `${claims.jti ?? `${claims.issuedAt}.${claims.expires}`}\u0000${validator}`)}"`;
+    // A weak validator promises no byte-for-byte equality: neither may the link's.
+    return validator.startsWith('W/') ? `W/${tag}` : tag;
+  }
 }
