@@ -64,7 +64,8 @@ export async function runPair(scenario, ctx) {
       const result = await measure(side, ctx, {
         connections: scenario.connections,
         seconds: ctx.seconds,
-        warmupSeconds: ctx.warmupSeconds,
+        // A scenario may ask for a longer warm-up (a steady state), never in the quick smoke run.
+        warmupSeconds: ctx.quick ? ctx.warmupSeconds : Math.max(ctx.warmupSeconds, scenario.warmupSeconds ?? 0),
         timeoutSeconds: scenario.timeoutSeconds,
       });
       rounds.push({ round, role, label: side.label, position: index + 1, ...result });

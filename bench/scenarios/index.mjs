@@ -2,7 +2,7 @@
 // scenario can take.
 //
 // PAIR scenario (measured side by side by lib/runner.mjs runPair):
-//   { name, aliases?, title, metric: 'rps' | 'MBps', connections, timeoutSeconds?,
+//   { name, aliases?, title, metric: 'rps' | 'MBps', connections, timeoutSeconds?, warmupSeconds?,
 //     prepare(ctx) → { ours: Side, reference: Side },
 //     summarize?(summary, rounds, sides) → extra figures, notes?(summary) → lines }
 //   Side: { label, server: { app, config } | start(ctx) → { origin, pid, stop() },

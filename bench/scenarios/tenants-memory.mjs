@@ -1,7 +1,8 @@
 // Tenants at scale, memory and start-up: the tenantsSigned app (one mount,
 // tenantConfig building each tenant's fsStorage and key list from a row of
 // the host's table) with every tenant's row present, holding 1 or 10,000
-// tenants resolved, and 20,000 resolved through a cache of 10,000. Each
+// tenants resolved, and 20,000 resolved through a cache of 10,000 (against
+// 20,000 known and 1 resolved: the host's table is twice as large). Each
 // figure is taken in a fresh process after two full collections; the host's
 // table is in all of them, so the differences are what resolving costs.
 import { spawn } from 'node:child_process';
@@ -15,6 +16,7 @@ const MiB = (bytes) => bytes / (1024 * 1024);
 const CASES = [
   { name: 'one', label: '10,000 tenants known, 1 resolved', config: { tenants: 10_000, resolve: 1 } },
   { name: 'all', label: '10,000 tenants known, all resolved', config: { tenants: 10_000, resolve: 10_000 } },
+  { name: 'overOne', label: '20,000 tenants known, 1 resolved', config: { tenants: 20_000, resolve: 1, cacheMax: 10_000 } },
   { name: 'over', label: '20,000 resolved through a cache of 10,000', config: { tenants: 20_000, resolve: 20_000, cacheMax: 10_000 } },
   { name: 'alone', label: '1 tenant known and resolved', config: { tenants: 1, resolve: 1 } },
 ];
@@ -50,7 +52,7 @@ export const tenantsMemory = {
       summary: {
         cases,
         heapAllVsOneMiB: cases.all.heapMiB - cases.one.heapMiB,
-        heapOverVsOneMiB: cases.over.heapMiB - cases.one.heapMiB,
+        heapOverVsOneMiB: cases.over.heapMiB - cases.overOne.heapMiB,
         rssAllVsOneMiB: cases.all.rssMiB - cases.one.rssMiB,
       },
       rounds,
@@ -58,6 +60,6 @@ export const tenantsMemory = {
   },
   lines: ({ summary }) => [
     ...Object.values(summary.cases).map((c) => `  ${c.label.padEnd(44)} heap ${c.heapMiB.toFixed(1)} MiB, RSS ${c.rssMiB.toFixed(1)} MiB, setup ${c.setupMs.toFixed(0)} ms`),
-    `  10,000 resolved vs 1: heap +${summary.heapAllVsOneMiB.toFixed(1)} MiB (RSS +${summary.rssAllVsOneMiB.toFixed(1)} MiB); 20,000 through a cache of 10,000: heap +${summary.heapOverVsOneMiB.toFixed(1)} MiB`,
+    `  10,000 resolved vs 1: heap +${summary.heapAllVsOneMiB.toFixed(1)} MiB (RSS +${summary.rssAllVsOneMiB.toFixed(1)} MiB); 20,000 through a cache of 10,000 vs 1: heap +${summary.heapOverVsOneMiB.toFixed(1)} MiB`,
   ],
 };

@@ -69,12 +69,13 @@ function signingSettings(settings: Settings, token: string, req: Request): Setti
   if (settings.tenants === undefined) return settings;
   const tenant = claimedTenant(token);
   if (tenant === undefined) return settings;
-  const known = (own: Settings | null): Settings => {
-    if (own === null) throw invalid(new Error(`tenantConfig knows no tenant ${JSON.stringify(tenant)}`));
-    return own;
-  };
   const own = settings.tenants.resolve(tenant, req);
-  return own instanceof Promise ? own.then(known) : known(own);
+  return own instanceof Promise ? own.then((resolved) => knownTenant(resolved, tenant)) : knownTenant(own, tenant);
+}
+
+function knownTenant(own: Settings | null, tenant: string): Settings {
+  if (own === null) throw invalid(new Error(`tenantConfig knows no tenant ${JSON.stringify(tenant)}`));
+  return own;
 }
 
 /** The path the client asked for, as the app sees it: what a token is bound to by default. */

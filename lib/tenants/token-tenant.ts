@@ -1,7 +1,7 @@
 import { decodeSegment, MAX_TOKEN_LENGTH } from '../tokens/compact';
 
 /** Tokens whose tenant was read lately: a link fetched again (a video seeking, an image reloaded) is not decoded again. */
-const recent = new Map<string, string | undefined>();
+const recent = new Map<string, string | null>();
 const RECENT_MAX = 4096;
 
 /**
@@ -12,11 +12,13 @@ const RECENT_MAX = 4096;
  */
 export function claimedTenant(token: string): string | undefined {
   if (token.length > MAX_TOKEN_LENGTH) return undefined;
-  if (recent.has(token)) return recent.get(token);
+  // One lookup on the hot path: `null` stands for "names no tenant".
+  const seen = recent.get(token);
+  if (seen !== undefined) return seen ?? undefined;
   const tenant = decodeSegment(token.split('.')[1] ?? '')?.ten;
-  const named = typeof tenant === 'string' && tenant !== '' ? tenant : undefined;
+  const named = typeof tenant === 'string' && tenant !== '' ? tenant : null;
   // Forged tokens must not grow it: bounded, and emptied when full (a cache, not a record).
   if (recent.size >= RECENT_MAX) recent.clear();
   recent.set(token, named);
-  return named;
+  return named ?? undefined;
 }

@@ -134,7 +134,7 @@ export const MIN_SECRET_BYTES = 32;
  */
 export function resolveSecretKey(kid: string | undefined, secret: unknown, where: string): ResolvedKey {
   const bytes =
-    typeof secret === 'string' ? new TextEncoder().encode(secret) : secret instanceof Uint8Array ? secret : undefined;
+    typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret instanceof Uint8Array ? secret : undefined;
   if (bytes === undefined) {
     throw new TypeError(`${where}: the secret must be a string or a Uint8Array of at least ${MIN_SECRET_BYTES} bytes.`);
   }
@@ -145,7 +145,8 @@ export function resolveSecretKey(kid: string | undefined, secret: unknown, where
     );
   }
   // A string's bytes are ours already; a caller's array is copied, so changing it later changes nothing.
-  return new HmacKey(kid, typeof secret === 'string' ? bytes : new Uint8Array(bytes));
+  // Buffers of a few dozen bytes share Node's pool: ten thousand tenants' secrets are not ten thousand ArrayBuffers.
+  return new HmacKey(kid, typeof secret === 'string' ? bytes : Buffer.from(bytes));
 }
 
 function toKeyObject(input: AsymmetricKeyInput, kind: 'private' | 'public'): KeyObject {
