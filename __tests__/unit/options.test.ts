@@ -1,4 +1,4 @@
-import { createDownloads, DownloadError, ErrorCode, fsStorage, issueDownloadUrl, memoryStorage, redirectToPresigned, serveDownload, serveSignedDownload } from '../../lib';
+import { createDownloads, createSigner, DownloadError, ErrorCode, fsStorage, issueDownloadUrl, memoryStorage, redirectToPresigned, serveDownload, serveSignedDownload } from '../../lib';
 import { signer } from '../helpers/app';
 
 const base = { storage: memoryStorage(), findFile: () => null };
@@ -25,6 +25,12 @@ describe('routers validate their options at start-up', () => {
     ['a hook that is not a function', () => serveDownload({ ...base, authorize: () => true, onEvent: 'log' as never }), /`onEvent` must be a function/],
     ['createDownloads with a typo', () => createDownloads({ ...base, findfile: 1 } as never), /Did you mean `findFile`\?/],
     ['fsStorage on a missing root', () => fsStorage({ root: '/no/such/dir' }), /does not exist; create it or fix the path/],
+    ['a router with no options', () => issueDownloadUrl(undefined as never), /issueDownloadUrl: pass an options object with at least findFile and storage/],
+    ['the secret given to createDownloads', () => createDownloads({ ...base, secret: 'x'.repeat(40) } as never), /unknown option `secret`. The secret belongs to the signer: pass `signer: createSigner\(\{ secret \}\)`/],
+    ['keys given to a router', () => serveSignedDownload({ ...base, keys: [] } as never), /unknown option `keys`. Keys belong to the signer: pass `signer: createSigner\(\{ keys \}\)`/],
+    ['root given to a router', () => serveDownload({ ...base, authorize: () => true, root: '/srv' } as never), /unknown option `root`. The directory belongs to the storage: pass `storage: fsStorage\(\{ root \}\)`/],
+    ['a secret from an unset environment variable', () => createSigner({ secret: process.env.ESD_TEST_NEVER_SET }), /`secret` is undefined, most likely an environment variable that is not set.*randomBytes\(32\)/],
+    ['an empty secret', () => createSigner({ secret: '' }), /the secret is 0 bytes; HS256 needs at least 32.*randomBytes\(32\)/],
   ])('%s', (_name, make, message) => {
     expect(make).toThrow(message);
   });

@@ -41,6 +41,15 @@ export interface Settings extends Omit<SharedOptions, 'fileId' | 'disposition' |
   tenantPolicy: TenantPolicy | undefined;
 }
 
+/** Options of other factories that people pass to the routers: where each belongs. */
+const MISPLACED_OPTIONS: Readonly<Record<string, string>> = {
+  secret: 'The secret belongs to the signer: pass `signer: createSigner({ secret })`.',
+  keys: 'Keys belong to the signer: pass `signer: createSigner({ keys })`.',
+  jwks: 'A JWK Set belongs to the signer: pass `signer: createSigner({ jwks })`.',
+  root: 'The directory belongs to the storage: pass `storage: fsStorage({ root })`.',
+  bucket: 'The bucket belongs to the storage: pass `storage: s3Storage({ client, bucket })`.',
+};
+
 /** Carries the `createDownloads` tenant directory to its routers, so they share one cache. */
 export const TENANT_DIRECTORY = Symbol('tenantDirectory');
 
@@ -166,7 +175,7 @@ export function parseSettings<Principal, File extends FileRecord>(
   // Inside, hooks are called with what the request produced; their types are the host's promise to itself.
   const options = typed as unknown as SharedOptions;
   if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: pass an options object with at least findFile and storage.`);
-  rejectUnknownKeys(where, options, [...SHARED_KEYS, ...routerKeys]);
+  rejectUnknownKeys(where, options, [...SHARED_KEYS, ...routerKeys], MISPLACED_OPTIONS);
   rejectUnused(where, options, needs.unused);
   requiredFunction(where, 'findFile', options.findFile, 'Pass (fileId, req) => FileRecord | null (may be async).');
   checkStorage(where, options.storage);

@@ -17,10 +17,14 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-/** Throws on option keys the factory does not know, suggesting the closest known one. */
-export function rejectUnknownKeys(where: string, options: object, known: readonly string[]): void {
+/**
+ * Throws on option keys the factory does not know, suggesting the closest
+ * known one, or what `hints` says of a key that belongs somewhere else.
+ */
+export function rejectUnknownKeys(where: string, options: object, known: readonly string[], hints: Readonly<Record<string, string>> = {}): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
+    if (Object.hasOwn(hints, key)) throw new TypeError(`${where}: unknown option \`${key}\`. ${hints[key]}`);
     const closest = known
       .map((name) => ({ name, distance: editDistance(key.toLowerCase(), name.toLowerCase()) }))
       .sort((a, b) => a.distance - b.distance)[0];
@@ -49,4 +53,23 @@ export function integerOption(where: string, name: string, value: unknown, fallb
     throw new RangeError(`${where}: \`${name}\` must be an integer number of ${unit} from ${min} to ${max}, got ${got}.`);
   }
   return resolved;
+}
+
+/** Whether `value` looks like a Node HTTP request (what Express hands a mounted function). */
+function isRequestLike(value: object): boolean {
+  const candidate = value as { method?: unknown; headers?: unknown; socket?: unknown };
+  return typeof candidate.method === 'string' && typeof candidate.headers === 'object' && 'socket' in candidate;
+}
+
+/**
+ * Throws unless a router factory got an options object. A request in its
+ * place means the factory itself was mounted (`app.use('/files',
+ * downloads.serveDownload)`, the call forgotten): Express calls it with every
+ * request, so say that rather than complain about the request's fields.
+ */
+export function checkRouterOptions(where: string, options: unknown, call: string): asserts options is object {
+  if (typeof options === 'object' && options !== null && isRequestLike(options)) {
+    throw new TypeError(`${where} got an HTTP request instead of options: it was mounted without being called. Call it: app.use(path, ${call}).`);
+  }
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: pass an options object with at least findFile and storage.`);
 }

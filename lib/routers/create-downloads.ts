@@ -1,3 +1,4 @@
+import { checkRouterOptions } from '../options/validate';
 import type { Router } from 'express';
 import { BOUND_KEYS, parseSettings, TENANT_DIRECTORY } from '../options/settings';
 import { TenantDirectory } from '../tenants/tenant-directory';
@@ -44,17 +45,20 @@ export function createDownloads<Principal = unknown, File extends FileRecord = F
   // Validate now so a mistake in the shared block fails at start-up even before a router is made.
   parseSettings('createDownloads', withDirectory, [], { authorize: false, signer: false });
   // Shared options a router does not use (authorize on the signed route) are fine here; passed to that router directly they are a mistake.
-  const bound = <T extends object>(options: T) => ({ ...withDirectory, ...options, [BOUND_KEYS]: Object.keys(shared) });
+  const bound = <T extends object>(name: string, options: T) => {
+    checkRouterOptions(name, options, `downloads.${name}()`);
+    return { ...withDirectory, ...options, [BOUND_KEYS]: Object.keys(shared) };
+  };
   return {
     forgetTenant: (tenant) => {
       if (typeof tenant !== 'string') throw new TypeError('forgetTenant: pass the tenant name, a string.');
       directory?.forget(tenant);
     },
-    issueDownloadUrl: (options = {}) => issueDownloadUrl(bound(options) as IssueDownloadUrlOptions<Principal, File>),
-    issueDownloadUrls: (options = {}) => issueDownloadUrls(bound(options) as IssueDownloadUrlsOptions<Principal, File>),
+    issueDownloadUrl: (options = {}) => issueDownloadUrl(bound('issueDownloadUrl', options) as IssueDownloadUrlOptions<Principal, File>),
+    issueDownloadUrls: (options = {}) => issueDownloadUrls(bound('issueDownloadUrls', options) as IssueDownloadUrlsOptions<Principal, File>),
     signUrl: urlSigner(withDirectory),
-    serveSignedDownload: (options = {}) => serveSignedDownload(bound(options) as ServeSignedDownloadOptions<Principal, File>),
-    redirectToPresigned: (options = {}) => redirectToPresigned(bound(options) as RedirectToPresignedOptions<Principal, File>),
-    serveDownload: (options = {}) => serveDownload(bound(options) as ServeDownloadOptions<Principal, File>),
+    serveSignedDownload: (options = {}) => serveSignedDownload(bound('serveSignedDownload', options) as ServeSignedDownloadOptions<Principal, File>),
+    redirectToPresigned: (options = {}) => redirectToPresigned(bound('redirectToPresigned', options) as RedirectToPresignedOptions<Principal, File>),
+    serveDownload: (options = {}) => serveDownload(bound('serveDownload', options) as ServeDownloadOptions<Principal, File>),
   };
 }

@@ -4,7 +4,7 @@ import { DownloadError } from '../errors';
 import { sendBody } from '../http/send-body';
 import { parsePath, parseSettings, type Settings } from '../options/settings';
 import type { MaybePromise, SharedOptions } from '../options/types';
-import { integerOption } from '../options/validate';
+import { checkRouterOptions, integerOption } from '../options/validate';
 import { MAX_USES_LIMIT } from '../tokens/claims';
 import type { FileRecord } from '../types';
 import { authorizedFile } from './access';
@@ -120,6 +120,7 @@ const bodyFileId = (req: Request): unknown => {
  */
 export function issueDownloadUrl<Principal = unknown, File extends FileRecord = FileRecord>(options: IssueDownloadUrlOptions<Principal, File>): Router {
   const where = 'issueDownloadUrl';
+  checkRouterOptions(where, options, 'issueDownloadUrl({ … })');
   const method = options.method ?? 'GET';
   if (method !== 'GET' && method !== 'POST') throw new TypeError(`${where}: \`method\` must be 'GET' or 'POST'.`);
   const mode = options.mode ?? 'signed';

@@ -3,7 +3,7 @@ import { DownloadError, toDownloadError } from '../errors';
 import { sendBody } from '../http/send-body';
 import { parsePath, parseSettings, type Settings } from '../options/settings';
 import type { MaybePromise } from '../options/types';
-import { integerOption } from '../options/validate';
+import { checkRouterOptions, integerOption } from '../options/validate';
 import type { FileRecord } from '../types';
 import { acceptRecord, authenticate, checkAuthorized, checkedFileId, downloadable, resolveTenant, settingsFor } from './access';
 import { downloadRoute, downloadRouter, report, type RequestContext } from './context';
@@ -76,6 +76,7 @@ function failedEntry(fileId: string | null, error: DownloadError): IssuedUrlEntr
  */
 export function issueDownloadUrls<Principal = unknown, File extends FileRecord = FileRecord>(options: IssueDownloadUrlsOptions<Principal, File>): Router {
   const where = 'issueDownloadUrls';
+  checkRouterOptions(where, options, 'issueDownloadUrls({ … })');
   const mode = options.mode ?? 'signed';
   if (mode !== 'signed' && mode !== 'presigned') throw new TypeError(`${where}: \`mode\` must be 'signed' or 'presigned'.`);
   const settings: Settings = parseSettings(where, options, ROUTER_KEYS, { authorize: true, signer: mode === 'signed' });

@@ -1,3 +1,4 @@
+import { checkRouterOptions } from '../options/validate';
 import type { Router } from 'express';
 import { LINK_ONLY, parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
@@ -20,6 +21,7 @@ export interface RedirectToPresignedOptions<Principal = unknown, File extends Fi
  */
 export function redirectToPresigned<Principal = unknown, File extends FileRecord = FileRecord>(options: RedirectToPresignedOptions<Principal, File>): Router {
   const where = 'redirectToPresigned';
+  checkRouterOptions(where, options, 'redirectToPresigned({ … })');
   const settings = parseSettings(where, options, ['path'], { authorize: true, signer: false, unused: LINK_ONLY });
   // A storage without presign() is not a start-up error: the route answers
   // 503 STORAGE_NOT_CONFIGURED, so an app can mount it before object storage is set up.

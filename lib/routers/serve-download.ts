@@ -1,3 +1,4 @@
+import { checkRouterOptions } from '../options/validate';
 import type { Router } from 'express';
 import type { Request } from 'express';
 import { parseOffload, type OffloadOptions } from '../http/offload';
@@ -27,6 +28,7 @@ export interface ServeDownloadOptions<Principal = unknown, File extends FileReco
  */
 export function serveDownload<Principal = unknown, File extends FileRecord = FileRecord>(options: ServeDownloadOptions<Principal, File>): Router {
   const where = 'serveDownload';
+  checkRouterOptions(where, options, 'serveDownload({ … })');
   const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload'], { authorize: true, signer: false, unused: LINK_ONLY });
   const path = parsePath(where, options.path, '/:fileId/download', options.fileId === undefined);
   const offload = parseOffload(where, options.offload);

@@ -7,7 +7,7 @@ import { parsePath, parseSettings, type Settings } from '../options/settings';
 import { claimedTenant } from '../tenants/token-tenant';
 import { checkTenantState } from '../tenants/tenant-directory';
 import { invalid } from '../tokens/claims';
-import { integerOption } from '../options/validate';
+import { integerOption, checkRouterOptions } from '../options/validate';
 import type { SharedOptions } from '../options/types';
 import { matchClaims, type Signer } from '../tokens/signer';
 import type { FileRecord } from '../types';
@@ -92,6 +92,7 @@ function requestPath(req: Request): string {
  */
 export function serveSignedDownload<Principal = unknown, File extends FileRecord = FileRecord>(options: ServeSignedDownloadOptions<Principal, File>): Router {
   const where = 'serveSignedDownload';
+  checkRouterOptions(where, options, 'serveSignedDownload({ … })');
   const settings = parseSettings(where, options, ['path', 'formatResponse', 'offload', 'graceSeconds', 'sharedCache'], { authorize: false, signer: true, unused: ['authorize', 'authenticate', 'subject', 'findFiles'] });
   checkBindingSigner(where, settings);
   if (options.sharedCache !== undefined && typeof options.sharedCache !== 'boolean') throw new TypeError(`${where}: \`sharedCache\` must be true or false.`);

@@ -7,7 +7,7 @@ import {
 import { decodeSegment, encodeSegment, isCanonical } from './compact';
 import { holderClaim, isHolder } from './holder';
 import { VerifiedTokens } from './verified-tokens';
-import { KeyedHash, resolveAsymmetricKey, resolveSecretKey, type KeyConfig, type ResolvedKey, type SigningAlgorithm } from './keys';
+import { KeyedHash, MIN_SECRET_BYTES, resolveAsymmetricKey, resolveSecretKey, type KeyConfig, type ResolvedKey, type SigningAlgorithm } from './keys';
 
 export { matchClaims } from './claims';
 export type { DownloadClaims, SignInput, VerifyExpectation } from './claims';
@@ -155,6 +155,12 @@ function resolveKeys(options: SignerOptions): ResolvedKey[] {
     throw new TypeError('createSigner: pass either `secret` or `keys` / `jwks`, not both (put the secret in keys as { kid, alg: "HS256", secret }).');
   }
   if (options.secret !== undefined) return [resolveSecretKey(undefined, options.secret, 'createSigner({ secret })')];
+  if ('secret' in options && options.keys === undefined && options.jwks === undefined) {
+    throw new TypeError(
+      'createSigner: `secret` is undefined, most likely an environment variable that is not set. ' +
+        `Set it to a secret of at least ${MIN_SECRET_BYTES} bytes; generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
+    );
+  }
   if (options.jwks !== undefined) return resolveKeys({ keys: [...(options.keys ?? []), ...keysOfJwks(options.jwks)] });
   if (!Array.isArray(options.keys) || options.keys.length === 0) {
     throw new TypeError('createSigner: pass `secret` (at least 32 bytes), a non-empty `keys` array or a public `jwks`.');
