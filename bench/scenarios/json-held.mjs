@@ -20,7 +20,12 @@ const HOLDERS = 100;
 const MODES = ['json', 'bytes', 'idle'];
 const CONNECTIONS = 10;
 
-/** Opens `count` sockets that send the JSON request and never read; resolves once all are connected and have sent it. */
+/**
+ * Opens `count` sockets that send the request and never read; resolves once
+ * each has the first bytes of its answer waiting (unread), so the burst of
+ * the server starting 100 answers is over before anything is measured, on a
+ * fast machine or a busy one.
+ */
 async function hold(origin, path, count, accept) {
   const { hostname, port } = new URL(origin);
   const sockets = [];
@@ -31,7 +36,9 @@ async function hold(origin, path, count, accept) {
     sockets.push(socket);
   }
   await Promise.all(sockets.map((socket) => once(socket, 'connect')));
+  const answered = sockets.map((socket) => once(socket, 'readable'));
   await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: ${accept}\r\n\r\n`, resolve))));
+  await Promise.all(answered);
   return sockets;
 }
 
