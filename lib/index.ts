@@ -28,6 +28,8 @@ export { DEFAULT_INLINE_TYPES } from './http/content-type';
 export type {
   DeniedEvent, DownloadEvent, ErrorResponse, EventBase, FailedEvent, HeaderMap, IssuedEvent, MaybePromise, RedirectedEvent, RevocationCheck, ServedEvent, SharedOptions,
 } from './options/types';
+export { eventSummary } from './event-summary';
+export type { EventSummary } from './event-summary';
 export { fsStorage } from './storage/fs-storage';
 export type { FsStorageOptions } from './storage/fs-storage';
 export { memoryStorage, MemoryStorage } from './storage/memory-storage';
