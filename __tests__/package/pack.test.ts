@@ -50,9 +50,9 @@ test('require() works from CommonJS', () => {
 });
 
 // tsc's own report, so a failure names the file, line and message.
-function typecheck(): string {
+function typecheck(project = 'tsconfig.json'): string {
   try {
-    run(join(repo, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], consumer);
+    run(join(repo, 'node_modules/.bin/tsc'), ['-p', project], consumer);
     return '';
   } catch (error) {
     return String((error as { stdout?: string }).stdout ?? error);
@@ -61,6 +61,10 @@ function typecheck(): string {
 
 test('a strict TypeScript consumer type-checks against the shipped declarations (ESM and CJS)', () => {
   expect(typecheck()).toBe('');
+});
+
+test('a CommonJS TypeScript project on moduleResolution node10 (the NestJS 10 default) finds the root\'s and the subpaths\' types', () => {
+  expect(typecheck('tsconfig.node10.json')).toBe('');
 });
 
 test('without the optional AWS SDK, the S3 subpath imports (so apps can probe for it) and s3Storage() says what to install', () => {
