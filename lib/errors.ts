@@ -58,16 +58,16 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
 /** Options for {@link DownloadError}. */
 export interface DownloadErrorOptions {
   /** The internal reason: logged by the host, never sent to the client. */
-  cause?: unknown;
+  cause?: unknown | undefined;
   /** Machine-readable details safe to show (e.g. which query parameter was invalid). */
-  details?: Record<string, unknown>;
+  details?: Record<string, unknown> | undefined;
   /** Headers the error response must carry, e.g. `Content-Range` on a 416. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /**
    * The HTTP status (400–599). Required with a code of your own; with a
    * library code it replaces that code's default status.
    */
-  status?: number;
+  status?: number | undefined;
 }
 
 /**

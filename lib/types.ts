@@ -3,25 +3,25 @@ export interface FileRecord {
   /** The id the client uses (usually the route's `:fileId`). */
   id: string;
   /** Storage key. A record without one is 409 `FILE_NOT_DOWNLOADABLE` (e.g. a document that is only a link). */
-  key?: string;
+  key?: string | undefined;
   /** Name for `Content-Disposition` and the content-type lookup; defaults to the key's last segment. */
-  filename?: string;
+  filename?: string | undefined;
   /** Wins over every other source of the content type. */
-  contentType?: string;
+  contentType?: string | undefined;
   /** Known size in bytes; with `etag` or `lastModified` it saves a `storage.stat` call per request. */
-  size?: number;
-  etag?: string;
-  lastModified?: Date;
+  size?: number | undefined;
+  etag?: string | undefined;
+  lastModified?: Date | undefined;
   /** Owner tenant; compared with the `tenant(req)` hook when one is configured. */
-  tenant?: string;
+  tenant?: string | undefined;
   /** A locked file is 423 `FILE_LOCKED`. */
-  locked?: boolean;
+  locked?: boolean | undefined;
   /**
    * Every signed link to this file issued before this time is refused (401
    * `TOKEN_INVALID`): "revoke every link to this file" is one field update.
    * Compared in whole seconds; see the README's "Revoking links".
    */
-  linksValidAfter?: Date;
+  linksValidAfter?: Date | undefined;
 }
 
 /** How the browser should treat the file. */

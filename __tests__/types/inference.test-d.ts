@@ -75,3 +75,22 @@ createDownloads({
   // @ts-expect-error authorize must return a boolean
   authorize: () => 'yes',
 });
+
+// Every optional field takes an explicit undefined (checked under exactOptionalPropertyTypes by the
+// packed-tarball test): an unset environment variable, a condition, a database row's empty column.
+declare const env: Record<string, string | undefined>;
+declare const singleUse: boolean;
+const explicit = createDownloads({
+  storage: memoryStorage(),
+  signer: createSigner({ secret: 'x'.repeat(32), clockTolerance: undefined, cache: undefined }),
+  findFile: (id): Doc | null => ({ id, key: undefined, filename: undefined, contentType: undefined, size: undefined, tenant: env.ORG, ownerId: 'o', sizeClass: 'small' }),
+  authorize: () => true,
+  expiresIn: undefined,
+  maxExpiresIn: undefined,
+  tenant: undefined,
+  onEvent: undefined,
+});
+app.use('/files', explicit.issueDownloadUrl({ publicBaseUrl: env.PUBLIC_BASE_URL, maxUses: singleUse ? 1 : undefined, path: undefined }));
+app.use('/files', explicit.serveSignedDownload({ graceSeconds: undefined, sharedCache: undefined }));
+export const signedUrl = explicit.signUrl({ fileId: 'report', baseUrl: 'https://files.example.com/files', tenant: env.ORG, maxUses: singleUse ? 1 : undefined, expiresIn: undefined });
+export const storedRecord: FileRecord = { id: 'report', key: undefined, etag: undefined, lastModified: undefined, locked: undefined };

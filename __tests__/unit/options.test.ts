@@ -35,6 +35,13 @@ describe('routers validate their options at start-up', () => {
     expect(make).toThrow(message);
   });
 
+  test('a router option given as undefined is not given: the shared one stands', () => {
+    const downloads = createDownloads({ ...base, signer, authorize: () => true });
+    expect(typeof downloads.serveDownload({ authorize: undefined })).toBe('function');
+    expect(typeof downloads.issueDownloadUrl({ authorize: undefined, publicBaseUrl: undefined, maxUses: undefined })).toBe('function');
+    expect(() => serveDownload({ ...base, authorize: undefined } as never)).toThrow(/`authorize` is required/);
+  });
+
   test('createDownloads binds shared options and lets each router override them', () => {
     const downloads = createDownloads({ ...base, signer, authorize: () => true });
     expect(typeof downloads.issueDownloadUrl()).toBe('function');

@@ -15,13 +15,13 @@ export interface RedisUseStoreOptions {
   /** A connected node-redis client (`createClient(...).connect()`). */
   client: RedisScriptClient;
   /** Key prefix (default `'esd:uses:'`); the link's `jti` follows it. */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Milliseconds to wait for Redis before refusing the download with 503
    * (default 2000). A client that queues commands while reconnecting would
    * otherwise hold every download until Redis is back.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 // One server-side step: read, compare, count and set the expiry together, so

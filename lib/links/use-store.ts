@@ -32,7 +32,7 @@ export interface MemoryUseStoreOptions {
    * Links counted at once (default 100 000). When every one is still live, a
    * new link's first use fails (503) rather than forget a count and allow too much.
    */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /**
    * Live links one tenant may hold (default a tenth of `maxEntries`), so a
    * tenant that issues counted links by the thousand fills its own share,
@@ -40,9 +40,9 @@ export interface MemoryUseStoreOptions {
    * Links without a tenant share one such share. Set it to `maxEntries` to
    * turn the rule off.
    */
-  maxEntriesPerTenant?: number;
+  maxEntriesPerTenant?: number | undefined;
   /** Clock in milliseconds (tests). */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 interface Counted {

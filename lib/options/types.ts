@@ -16,10 +16,10 @@ export type HeaderMap = Record<string, string | number | readonly string[]>;
 /** What `formatError` returns: the host's own error envelope. */
 export interface ErrorResponse {
   /** Any status from 100 to 999 (e.g. 437); defaults to `error.status`. */
-  status?: number;
+  status?: number | undefined;
   /** Sent as JSON; a string is sent as `text/plain`; `undefined` sends no body. */
   body: unknown;
-  headers?: HeaderMap;
+  headers?: HeaderMap | undefined;
 }
 
 /** What every event carries: the request and what is known of it when the event fires. */
@@ -107,47 +107,47 @@ export interface SharedOptions<Principal = unknown, File extends FileRecord = Fi
   /** Where the bytes live. */
   storage: StorageAdapter;
   /** Who is calling; any falsy value is 401 `UNAUTHENTICATED`. Omit when your own auth middleware runs first. */
-  authenticate?: (req: Request) => MaybePromise<Principal | null | undefined | false>;
+  authenticate?: ((req: Request) => MaybePromise<Principal | null | undefined | false>) | undefined;
   /** Ownership check; only `true` allows. Required on the authenticated routers (pass `() => true` to allow everyone explicitly). */
-  authorize?: (req: Request, file: File, principal: Principal) => MaybePromise<boolean>;
+  authorize?: ((req: Request, file: File, principal: Principal) => MaybePromise<boolean>) | undefined;
   /**
    * The tenant of this request (e.g. `req.params.orgId`); a file of another tenant, or of none, is 404.
    * Only a non-empty string names a tenant; anything else (an array from a wildcard param, undefined) names
    * none, so every file is 404 (fail closed).
    */
-  tenant?: (req: Request, principal: Principal) => MaybePromise<unknown>;
+  tenant?: ((req: Request, principal: Principal) => MaybePromise<unknown>) | undefined;
   /** Where the file id comes from (default `req.params.fileId`). */
-  fileId?: (req: Request) => MaybePromise<unknown>;
+  fileId?: ((req: Request) => MaybePromise<unknown>) | undefined;
   /** Signs and verifies tokens (from `createSigner`); required by `issueDownloadUrl` (signed mode) and `serveSignedDownload`. */
-  signer?: Signer;
+  signer?: Signer | undefined;
   /** Token / presign lifetime in seconds (default 3600 for URLs, 900 for redirects). */
-  expiresIn?: number;
+  expiresIn?: number | undefined;
   /** Upper bound for `expiresIn` and the `expires_in` query (default 86400). */
-  maxExpiresIn?: number;
+  maxExpiresIn?: number | undefined;
   /** Default disposition of served files (default `'inline'`, forced to `attachment` outside `inlineTypes`). */
-  disposition?: Disposition | ((file: File, req: Request) => MaybePromise<Disposition>);
+  disposition?: Disposition | ((file: File, req: Request) => MaybePromise<Disposition>) | undefined;
   /** Content types allowed inline; exact types or `type/*`. */
-  inlineTypes?: readonly string[];
+  inlineTypes?: readonly string[] | undefined;
   /** Extra response headers for served files; they override defaults such as `Cache-Control`. */
-  headers?: (file: File, req: Request) => MaybePromise<HeaderMap | undefined>;
+  headers?: ((file: File, req: Request) => MaybePromise<HeaderMap | undefined>) | undefined;
   /**
    * `{ maxBytes }` answers `Accept: application/json` with base64 content; default `false`.
    * `maxBufferedBytes` bounds the bytes of files held for encoding at once
    * (default 8 MiB, or `maxBytes` if larger); requests past it wait their turn.
    */
-  json?: false | { maxBytes: number; maxBufferedBytes?: number | undefined };
+  json?: false | { maxBytes: number; maxBufferedBytes?: number | undefined } | undefined;
   /** The host's error envelope (may be async). If it throws or rejects, the default envelope is sent with 500. */
-  formatError?: (error: DownloadError, req: Request) => MaybePromise<ErrorResponse>;
+  formatError?: ((error: DownloadError, req: Request) => MaybePromise<ErrorResponse>) | undefined;
   /**
    * `'respond'` (default): the router answers errors itself (`formatError`).
    * `'next'`: it calls `next(error)` with the `DownloadError`, for an app with a
    * central Express error handler.
    */
-  errors?: 'respond' | 'next';
+  errors?: 'respond' | 'next' | undefined;
   /** Audit / metrics hook; it must not throw (a throw is ignored). */
-  onEvent?: (event: DownloadEvent<Principal, File>) => void;
+  onEvent?: ((event: DownloadEvent<Principal, File>) => void) | undefined;
   /** Who a link is given to: a `sub` claim put in issued tokens and reported with their downloads. */
-  subject?: (principal: Principal, req: Request) => MaybePromise<string | undefined>;
+  subject?: ((principal: Principal, req: Request) => MaybePromise<string | undefined>) | undefined;
   /**
    * Where signed URLs may be redeemed. By default a token is bound to the
    * path of the URL it was issued for, so it opens nothing through another
@@ -155,29 +155,29 @@ export interface SharedOptions<Principal = unknown, File extends FileRecord = Fi
    * let their tokens be redeemed at either on purpose, e.g. when the signed
    * route is mounted apart from the issuer or behind a path-rewriting proxy.
    */
-  scope?: string;
+  scope?: string | undefined;
   /**
    * Bytes of buffer shared by the bodies this router streams (default: one
    * 8 MiB budget for the whole process). One download reads 1 MiB at a
    * time; many share the budget, so memory stays flat however many clients
    * are slow.
    */
-  memoryBudget?: number;
+  memoryBudget?: number | undefined;
   /**
    * Tenant-wide revocation ("sign out everywhere"): signed links of this
    * tenant issued before the returned time are refused (401 `TOKEN_INVALID`).
    * Called on the signed route with the token's tenant (`undefined` when the
    * routers have no tenant).
    */
-  linksValidAfter?: (tenant: string | undefined, req: Request) => MaybePromise<Date | undefined>;
+  linksValidAfter?: ((tenant: string | undefined, req: Request) => MaybePromise<Date | undefined>) | undefined;
   /** A deny-list: `true` refuses the signed link (401 `TOKEN_INVALID`). Called on the signed route after every other check of the token. */
-  isRevoked?: (link: RevocationCheck) => MaybePromise<boolean>;
+  isRevoked?: ((link: RevocationCheck) => MaybePromise<boolean>) | undefined;
   /**
    * Counts the uses of links issued with `maxUses` (`memoryUseStore()`, or
    * `redisUseStore` from `express-signed-downloads/redis` for several
    * instances). Required to issue or serve such links.
    */
-  useStore?: UseStore;
+  useStore?: UseStore | undefined;
   /**
    * Holder binding: a value only the rightful holder's requests carry (a
    * session id from a cookie). A keyed hash of it goes into issued tokens and
@@ -185,13 +185,13 @@ export interface SharedOptions<Principal = unknown, File extends FileRecord = Fi
    * session. `undefined` when issuing issues an unbound link; `undefined`
    * when downloading fails a bound one.
    */
-  bindTo?: (req: Request) => MaybePromise<string | undefined>;
+  bindTo?: ((req: Request) => MaybePromise<string | undefined>) | undefined;
   /**
    * Looks up many files at once for `issueDownloadUrls` (one query instead of
    * one per id): a `Map` from id to record, or an array of records matched by
    * their `id`. Ids it leaves out are 404. Without it, `findFile` runs per id.
    */
-  findFiles?: (fileIds: string[], req: Request) => MaybePromise<ReadonlyMap<string, File | null | undefined> | readonly (File | null | undefined)[]>;
+  findFiles?: ((fileIds: string[], req: Request) => MaybePromise<ReadonlyMap<string, File | null | undefined> | readonly (File | null | undefined)[]>) | undefined;
   /**
    * A tenant's own storage, keys and policy, resolved when first needed
    * (e.g. from your database) and cached (`tenantCache`): one mount serves
@@ -199,9 +199,9 @@ export interface SharedOptions<Principal = unknown, File extends FileRecord = Fi
    * authenticated routers, 401 on the signed route). Needs the `tenant`
    * hook. `req` is `undefined` when `signUrl` asks.
    */
-  tenantConfig?: (tenant: string, req: Request | undefined) => MaybePromise<TenantConfig | null | undefined>;
+  tenantConfig?: ((tenant: string, req: Request | undefined) => MaybePromise<TenantConfig | null | undefined>) | undefined;
   /** Bounds the cache of `tenantConfig` answers: `{ max: 10000, ttlSeconds: 60, unknownTtlSeconds: 10 }` by default. */
-  tenantCache?: TenantCacheOptions;
+  tenantCache?: TenantCacheOptions | undefined;
 }
 
 /** What {@link SharedOptions.isRevoked} is asked about. */

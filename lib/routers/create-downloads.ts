@@ -47,7 +47,9 @@ export function createDownloads<Principal = unknown, File extends FileRecord = F
   // Shared options a router does not use (authorize on the signed route) are fine here; passed to that router directly they are a mistake.
   const bound = <T extends object>(name: string, options: T) => {
     checkRouterOptions(name, options, `downloads.${name}()`);
-    return { ...withDirectory, ...options, [BOUND_KEYS]: Object.keys(shared) };
+    // A router option given as undefined (`publicBaseUrl: process.env.PUBLIC_BASE_URL`) is not given: the shared one stands.
+    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+    return { ...withDirectory, ...given, [BOUND_KEYS]: Object.keys(shared) };
   };
   return {
     forgetTenant: (tenant) => {

@@ -19,36 +19,36 @@ export type { IssuedUrlBody } from './issuer';
 /** Options of {@link issueDownloadUrl}. */
 export interface IssueDownloadUrlOptions<Principal = unknown, File extends FileRecord = FileRecord> extends SharedOptions<Principal, File> {
   /** Route inside the router (default `/:fileId/download-url`, or `/download-url` for POST). */
-  path?: string;
+  path?: string | undefined;
   /** `'POST'` reads the id from a JSON body (`fileId` or `file_id`); the router parses JSON itself when no body parser ran. */
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | undefined;
   /** `'signed'` (default) points at `serveSignedDownload`; `'presigned'` returns the storage's own presigned URL. */
-  mode?: 'signed' | 'presigned';
+  mode?: 'signed' | 'presigned' | undefined;
   /** Origin (and optional path prefix) of the public URL, e.g. `https://files.example.com`; default: from the request. */
-  publicBaseUrl?: string;
+  publicBaseUrl?: string | undefined;
   /**
    * Without `publicBaseUrl`: the hosts (`host` or `host:port`) a URL may be
    * built for. A request whose Host (or trusted X-Forwarded-Host) is not
    * listed is 422, so no Host header can choose where a link points.
    */
-  allowedHosts?: readonly string[];
+  allowedHosts?: readonly string[] | undefined;
   /** The signed route's URL for a file (absolute, or a path); `token` and `expires` are appended. May be async. */
-  downloadUrl?: (req: Request, file: File) => MaybePromise<string>;
+  downloadUrl?: ((req: Request, file: File) => MaybePromise<string>) | undefined;
   /** Reshapes the response body. May be async. */
-  formatResponse?: (body: IssuedUrlBody, file: File, req: Request) => unknown;
+  formatResponse?: ((body: IssuedUrlBody, file: File, req: Request) => unknown) | undefined;
   /**
    * Downloads each issued link allows (signed mode; needs the shared
    * `useStore`). Default: unlimited until expiry.
    */
-  maxUses?: number;
+  maxUses?: number | undefined;
   /** Lets callers choose `?max_uses=` from 1 to this number (default: the parameter is refused). */
-  maxUsesParam?: number;
+  maxUsesParam?: number | undefined;
   /**
    * Cache-stable links: the expiry is rounded up to the next multiple of
    * `bucketSeconds`, and every link issued for the same file, tenant and
    * disposition in one bucket is the same URL (see the README).
    */
-  stableUrls?: StableUrlsOptions;
+  stableUrls?: StableUrlsOptions | undefined;
 }
 
 const ROUTER_KEYS = ['path', 'method', 'mode', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse', 'maxUses', 'maxUsesParam', 'stableUrls'] as const;

@@ -21,13 +21,13 @@ export type IssuedUrlEntry = IssuedUrlBody | { file_id: string | null; error: { 
 export interface IssueDownloadUrlsOptions<Principal = unknown, File extends FileRecord = FileRecord>
   extends Omit<IssueDownloadUrlOptions<Principal, File>, 'method' | 'formatResponse' | 'fileId'> {
   /** Route inside the router (default `/download-urls`, POST). */
-  path?: string;
+  path?: string | undefined;
   /** Where the ids come from (default: the JSON body's `file_ids`, or `fileIds`). */
-  fileIds?: (req: Request) => MaybePromise<unknown>;
+  fileIds?: ((req: Request) => MaybePromise<unknown>) | undefined;
   /** Most ids in one request (default 100, at most 1000); more is 422. */
-  maxBatch?: number;
+  maxBatch?: number | undefined;
   /** Reshapes the response body (default `{ download_urls: entries }`). May be async. */
-  formatResponse?: (entries: IssuedUrlEntry[], req: Request) => unknown;
+  formatResponse?: ((entries: IssuedUrlEntry[], req: Request) => unknown) | undefined;
 }
 
 const ROUTER_KEYS = ['path', 'mode', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse', 'maxUses', 'maxUsesParam', 'stableUrls', 'fileIds', 'maxBatch'] as const;

@@ -11,7 +11,7 @@ import { requestedLink } from './query-options';
 /** Options of {@link redirectToPresigned}. */
 export interface RedirectToPresignedOptions<Principal = unknown, File extends FileRecord = FileRecord> extends SharedOptions<Principal, File> {
   /** Route inside the router (default `/:fileId/redirect`). */
-  path?: string;
+  path?: string | undefined;
 }
 
 /**

@@ -13,11 +13,11 @@ import { serveRecord, type ServeMode } from './serve-record';
 /** Options of {@link serveDownload}. */
 export interface ServeDownloadOptions<Principal = unknown, File extends FileRecord = FileRecord> extends SharedOptions<Principal, File> {
   /** Route inside the router (default `/:fileId/download`). */
-  path?: string;
+  path?: string | undefined;
   /** Reshapes the JSON-mode body (`json` option). */
-  formatResponse?: (body: JsonFileBody, file: File, req: Request) => unknown;
+  formatResponse?: ((body: JsonFileBody, file: File, req: Request) => unknown) | undefined;
   /** Let nginx (`X-Accel-Redirect`) or Apache (`X-Sendfile`) send the bytes after every check; see the README. */
-  offload?: OffloadOptions;
+  offload?: OffloadOptions | undefined;
 }
 
 /**

@@ -21,18 +21,18 @@ import { serveRecord, type ServeMode } from './serve-record';
 export interface ServeSignedDownloadOptions<Principal = unknown, File extends FileRecord = FileRecord> extends SharedOptions<Principal, File> {
   signer: Signer;
   /** Route inside the router (default `/:fileId/content`). */
-  path?: string;
+  path?: string | undefined;
   /** Reshapes the JSON-mode body (`json` option). */
-  formatResponse?: (body: JsonFileBody, file: File, req: Request) => unknown;
+  formatResponse?: ((body: JsonFileBody, file: File, req: Request) => unknown) | undefined;
   /** Let nginx (`X-Accel-Redirect`) or Apache (`X-Sendfile`) send the bytes after every check; see the README. */
-  offload?: OffloadOptions;
+  offload?: OffloadOptions | undefined;
   /**
    * Seconds after a link expires during which a `Range` request whose
    * `If-Range` matches the file is still served, so a video started before
    * expiry keeps seeking (default 0, at most 3600). Any other request after
    * expiry is refused as usual. See the README's "Media that outlives its link".
    */
-  graceSeconds?: number;
+  graceSeconds?: number | undefined;
   /**
    * Let shared caches (a CDN, a proxy) keep answers: `Cache-Control: public`
    * and `CDN-Cache-Control`, bounded by the link's remaining life. Meant for
@@ -40,7 +40,7 @@ export interface ServeSignedDownloadOptions<Principal = unknown, File extends Fi
    * `maxUses` or `bindTo`, or within `graceSeconds` (those stay `private`).
    * Default false: `private`.
    */
-  sharedCache?: boolean;
+  sharedCache?: boolean | undefined;
 }
 
 /** The longest `graceSeconds`: a grace period is for finishing a playback, not for sharing a link. */

@@ -14,17 +14,17 @@ export interface SignUrlOptions {
   /** The public URL where `serveSignedDownload` is mounted, e.g. `https://app.example.com/orgs/acme/files`. */
   baseUrl: string;
   /** Must equal what the signed route's `tenant` hook will say (e.g. the `:orgId` in `baseUrl`). */
-  tenant?: string;
+  tenant?: string | undefined;
   /** Bound into the token; without it the signed route's `disposition` option decides. */
-  disposition?: Disposition;
+  disposition?: Disposition | undefined;
   /** Seconds (default: `expiresIn` of the shared options, else 3600; at most `maxExpiresIn`). */
-  expiresIn?: number;
+  expiresIn?: number | undefined;
   /** The `sub` claim: whom the link is for. */
-  subject?: string;
+  subject?: string | undefined;
   /** Downloads the link allows (needs the shared `useStore`). */
-  maxUses?: number;
+  maxUses?: number | undefined;
   /** Cache-stable: the same URL for the same input within a bucket. */
-  stableUrls?: StableUrlsOptions;
+  stableUrls?: StableUrlsOptions | undefined;
 }
 
 /** A link made outside a request. */

@@ -37,7 +37,7 @@ export interface FsStorageOptions {
    * Keys with a segment starting with `.` (`.env`, `.git/config`) are refused
    * as missing (`'deny'`, the default, as `express.static` does), or served (`'allow'`).
    */
-  dotfiles?: 'deny' | 'allow';
+  dotfiles?: 'deny' | 'allow' | undefined;
   /**
    * Reuse the descriptors and stats of hot files for `validityMs` (default
    * `{ maxEntries: 1000, validityMs: 1000 }`); `false` opens every time. A
@@ -46,7 +46,7 @@ export interface FsStorageOptions {
    * same cache options shares one cache, and its limits are for all of them
    * together: one storage per tenant multiplies neither descriptors nor memory.
    */
-  openFileCache?: false | OpenFileCacheOptions;
+  openFileCache?: false | OpenFileCacheOptions | undefined;
 }
 
 /** Errors that mean "there is no such regular file here" rather than "the disk failed". */

@@ -10,8 +10,8 @@ interface Entry {
 
 /** Metadata to store with an object in {@link MemoryStorage}. */
 export interface MemoryObjectOptions {
-  contentType?: string;
-  lastModified?: Date;
+  contentType?: string | undefined;
+  lastModified?: Date | undefined;
 }
 
 /** In-memory storage for tests and demos, with the same behaviour as the real adapters. */

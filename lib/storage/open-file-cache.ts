@@ -6,26 +6,26 @@ export interface OpenedFile {
   fd: number;
   stats: Stats;
   /** The whole file, read once when it was opened (small files, within the cache's content budget). */
-  content?: Buffer;
+  content?: Buffer | undefined;
 }
 
 /** Options of the open-file cache (`fsStorage({ openFileCache })`). */
 export interface OpenFileCacheOptions {
   /** Most descriptors kept open (default 1000). */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /**
    * How long an open descriptor and its stat are reused, in milliseconds
    * (default 1000). A file replaced, rewritten or deleted on disk is served in
    * its old version for at most this long after the change.
    */
-  validityMs?: number;
+  validityMs?: number | undefined;
   /**
    * Bytes of small files (up to 64 KiB each) kept in memory with their
    * descriptors (default 8 MiB; `0` keeps none). A hit then costs no read
    * at all: the thread-pool round trip of a read is most of what a small
    * download costs.
    */
-  maxContentBytes?: number;
+  maxContentBytes?: number | undefined;
 }
 
 interface Entry {

@@ -15,10 +15,10 @@ export type RangeHint = { start: number; end?: number } | { suffix: number };
 export interface StorageStat {
   /** Size in bytes. */
   size: number;
-  lastModified?: Date;
+  lastModified?: Date | undefined;
   /** A strong entity tag including its quotes, e.g. `"5f3a-1b2"`. Weak tags (`W/"…"`) are allowed but disable If-Range. */
-  etag?: string;
-  contentType?: string;
+  etag?: string | undefined;
+  contentType?: string | undefined;
 }
 
 /** What the engine tells {@link StorageAdapter.open} about the request. */
@@ -26,13 +26,13 @@ export interface OpenOptions {
   /** False for `HEAD`: only the metadata will be used, never a byte. */
   body: boolean;
   /** The range the client asked for, if it named exactly one. */
-  range?: RangeHint;
+  range?: RangeHint | undefined;
   /**
    * The request's `If-None-Match` / `If-Modified-Since`, for stores that can
    * evaluate them and skip sending a body the client already has (S3 does).
    */
-  ifNoneMatch?: string;
-  ifModifiedSince?: string;
+  ifNoneMatch?: string | undefined;
+  ifModifiedSince?: string | undefined;
 }
 
 /** A positional read, shaped like `fs.read`: fill `buffer[offset, offset + length)` from `position`. */
@@ -51,10 +51,10 @@ export type ReadAt = (
  */
 export interface StoredObject extends StorageStat {
   /** The store itself found `ifNoneMatch`/`ifModifiedSince` satisfied: the engine answers 304 and reads nothing. */
-  notModified?: boolean;
+  notModified?: boolean | undefined;
   /** The whole object, already in memory (memory storage, a small cached file): sent without any read. */
-  body?: Buffer;
-  readAt?: ReadAt;
+  body?: Buffer | undefined;
+  readAt?: ReadAt | undefined;
   /** The bytes of the inclusive `range`; called at most once. */
   stream?(range: ByteRange): NodeJS.ReadableStream | Promise<NodeJS.ReadableStream>;
   close(): void;
@@ -67,7 +67,7 @@ export interface PresignOptions {
   /** A complete `Content-Disposition` value to have the store send. */
   disposition: string;
   /** The `Content-Type` to have the store send. */
-  contentType?: string;
+  contentType?: string | undefined;
 }
 
 /** A presigned URL with its expiry, for adapters that know it exactly (e.g. when reusing cached URLs). */

@@ -1,15 +1,15 @@
 /** `tenantCache`: how many tenants' configurations are kept, and for how long. */
 export interface TenantCacheOptions {
   /** Tenants kept at once; past it, one not asked for recently goes first (default 10,000). */
-  max?: number;
+  max?: number | undefined;
   /** Seconds a resolved configuration is used before `tenantConfig` is asked again (default 60). */
-  ttlSeconds?: number;
+  ttlSeconds?: number | undefined;
   /**
    * Seconds an unknown tenant (`tenantConfig` returned `null`) is remembered
    * as unknown (default 10), so URLs for made-up tenants cannot hammer the
    * database; 0 asks again every time.
    */
-  unknownTtlSeconds?: number;
+  unknownTtlSeconds?: number | undefined;
 }
 
 interface Entry<Value> {

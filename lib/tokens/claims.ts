@@ -11,66 +11,66 @@ export const AUDIENCE = 'express-signed-downloads';
 /** What `sign` binds into a token. */
 export interface SignInput {
   fileId: string;
-  tenant?: string;
-  disposition?: Disposition;
+  tenant?: string | undefined;
+  disposition?: Disposition | undefined;
   /**
    * Where the token may be redeemed: the signed route's path (what the
    * routers bind by default) or a host-chosen scope name.
    */
-  scope?: string;
+  scope?: string | undefined;
   /** Who the link is given to: the JWT `sub` claim. */
-  subject?: string;
+  subject?: string | undefined;
   /** Lifetime in seconds (a positive integer). */
   expiresIn: number;
   /** How many downloads the link allows (`mu`), counted by the signed route's `useStore`. */
-  maxUses?: number;
+  maxUses?: number | undefined;
   /**
    * Binds the token to its holder: a keyed hash of this value and the token's
    * `jti` (`hb`, different for every link) must match on download.
    */
-  holder?: string;
+  holder?: string | undefined;
   /**
    * A cache-stable token: the expiry is rounded up to a multiple of this many
    * seconds, and the issue time and `jti` follow from it, so signing the same
    * input twice in one bucket gives the same token. Ignored with `maxUses`
    * (a counted link needs a `jti` of its own).
    */
-  bucketSeconds?: number;
+  bucketSeconds?: number | undefined;
   /** With `bucketSeconds`: the longest lifetime rounding may give; past it the token is not stable. */
-  maxLifetime?: number;
+  maxLifetime?: number | undefined;
 }
 
 /** What `verify` must find in the token, or it throws `TOKEN_INVALID`. */
 export interface VerifyExpectation {
   fileId: string;
-  tenant?: string;
+  tenant?: string | undefined;
   /** The `expires` query parameter; must equal the token's expiry when given. */
-  expires?: number;
+  expires?: number | undefined;
   /** Where the token is being redeemed; must equal the token's scope (both absent counts as equal). */
-  scope?: string;
+  scope?: string | undefined;
 }
 
 /** The verified content of a download token. */
 export interface DownloadClaims {
   fileId: string;
-  tenant?: string;
-  disposition?: Disposition;
+  tenant?: string | undefined;
+  disposition?: Disposition | undefined;
   /** Where the token may be redeemed (see {@link SignInput.scope}). */
-  scope?: string;
+  scope?: string | undefined;
   /** Who the link was given to (`sub`). */
-  subject?: string;
+  subject?: string | undefined;
   /** Unix seconds. */
   expires: number;
   issuedAt: number;
-  kid?: string;
+  kid?: string | undefined;
   /** The token's unique id (`jti`): random, one per issued link. */
-  jti?: string;
+  jti?: string | undefined;
   /** How many downloads the link allows (`mu`). */
-  maxUses?: number;
+  maxUses?: number | undefined;
   /** The keyed hash of the link's `jti` and the holder value it is bound to (`hb`); never the value itself. */
-  holder?: string;
+  holder?: string | undefined;
   /** Verified within a grace period after `expires` (`graceSeconds` on the signed route). */
-  expired?: boolean;
+  expired?: boolean | undefined;
 }
 
 /** What a token carries besides the caller's input: made by the signer. */

@@ -18,7 +18,7 @@ export type AsymmetricKeyInput = JWK | string | KeyObject;
  * so moving from `secret` to `keys` keeps them working until they expire.
  */
 export interface SecretKeyConfig {
-  kid?: string;
+  kid?: string | undefined;
   alg: 'HS256';
   secret: string | Uint8Array;
 }
@@ -27,7 +27,7 @@ export interface SecretKeyConfig {
 export interface AsymmetricKeyConfig {
   kid: string;
   alg: 'EdDSA' | 'ES256';
-  privateKey?: AsymmetricKeyInput;
+  privateKey?: AsymmetricKeyInput | undefined;
   publicKey: AsymmetricKeyInput;
 }
 

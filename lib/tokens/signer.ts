@@ -15,30 +15,30 @@ export type { DownloadClaims, SignInput, VerifyExpectation } from './claims';
 /** Options of {@link createSigner}: either one `secret` or a list of `keys`. */
 export interface SignerOptions {
   /** HS256 secret of at least 32 bytes. */
-  secret?: string | Uint8Array;
+  secret?: string | Uint8Array | undefined;
   /**
    * Keys for rotation: the first signs, all verify, each the tokens carrying
    * its `kid`. One HS256 entry after the first may omit `kid`: the old
    * `secret`, verifying the links issued under `{ secret }` (they carry no kid).
    */
-  keys?: KeyConfig[];
+  keys?: KeyConfig[] | undefined;
   /**
    * A public JWK Set (`{ keys: [...] }`, e.g. from `npx express-signed-downloads
    * keygen`) for a verify-only service: Ed25519 (EdDSA) and P-256 (ES256) keys,
    * each with a `kid`. With `keys`, they verify after those.
    */
-  jwks?: { keys: readonly JWK[] };
+  jwks?: { keys: readonly JWK[] } | undefined;
   /** Seconds of clock skew accepted on expiry (default 5, at most 300). */
-  clockTolerance?: number;
+  clockTolerance?: number | undefined;
   /** Current time in milliseconds; for tests. Default `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /**
    * Most verified tokens remembered (default 10000; `0` turns the cache off).
    * A token seen before skips only its signature check: expiry (with the
    * clock tolerance) and every binding are checked on each use. A video
    * seeking or an image reloaded then costs almost nothing for its token.
    */
-  cache?: number;
+  cache?: number | undefined;
 }
 
 /** A freshly signed token, its expiry in Unix seconds and its unique id. */
@@ -59,7 +59,7 @@ export interface VerifySignatureOptions {
    * `expired: true` in its claims; the caller decides what such a token may
    * still do (the signed route: continue a transfer). Default 0.
    */
-  graceSeconds?: number;
+  graceSeconds?: number | undefined;
 }
 
 /** Signs and verifies download tokens. */

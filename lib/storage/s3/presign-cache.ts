@@ -1,13 +1,13 @@
 /** Options of the presigned-URL cache (`s3Storage({ presignCache })`). */
 export interface PresignCacheOptions {
   /** Most URLs kept; the least recently used goes first (default 10000). */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /**
    * Fraction of a URL's lifetime during which it is handed out again
    * (default 0.1, at most 0.5): a 900 s URL is reused for 90 s, so every
    * client still gets at least 810 s.
    */
-  reuseFraction?: number;
+  reuseFraction?: number | undefined;
 }
 
 interface Entry {

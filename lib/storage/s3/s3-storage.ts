@@ -17,9 +17,9 @@ export interface S3StorageOptions {
   client: S3Client;
   bucket: string;
   /** Prepended to every key, e.g. `'tenants/acme/'`; a missing trailing slash is added. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Reuse presigned URLs for a bounded part of their life; off by default. */
-  presignCache?: false | PresignCacheOptions;
+  presignCache?: false | PresignCacheOptions | undefined;
 }
 
 /**
