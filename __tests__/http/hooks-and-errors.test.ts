@@ -47,6 +47,21 @@ describe('a hook that throws becomes a clean 500', () => {
     expect(res.text).not.toContain('EACCES');
   });
 
+  test("other frameworks' exceptions are a 500 whatever status they carry (NestJS, http-errors)", async () => {
+    // NestJS's HttpException keeps its status behind getStatus(); http-errors sets status, statusCode and expose.
+    class NotFoundException extends Error {
+      constructor() { super('Not Found'); }
+      getStatus() { return 404; }
+      getResponse() { return { statusCode: 404, message: 'Not Found' }; }
+    }
+    const httpError = Object.assign(new Error('Forbidden'), { status: 403, statusCode: 403, expose: true });
+    for (const thrown of [new NotFoundException(), httpError]) {
+      const res = await request(app({ findFile: () => { throw thrown; } })).get('/files/doc/download');
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'Internal server error.', status: 500 } });
+    }
+  });
+
   test('a hook may throw a DownloadError to choose the answer', async () => {
     const res = await request(app({ authorize: () => { throw new DownloadError('FILE_LOCKED', 'Under legal hold.'); } })).get('/files/doc/download');
     expect(res.status).toBe(423);
