@@ -95,6 +95,7 @@ if (pin && !tasksetWorks()) {
   warnings.push('--no-pin: server and load generator are NOT pinned and share CPUs');
 }
 for (const warning of warnings) console.log(`WARNING: ${warning}`);
+console.log(`bench on Node.js ${process.version} (${process.execPath})`);
 
 const environment = {
   node: process.version, platform: process.platform, arch: process.arch,

@@ -26,6 +26,7 @@ export function printReport(results, environment) {
   const line = (row) => (row.length <= 2 ? `${row[0].padEnd(widths[0])}  ${row[1]}`
     : row.map((cell, i) => (i < 2 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  '));
   console.log('');
+  console.log(`Node.js ${environment.node} on ${environment.platform}/${environment.arch}, ${environment.cpus} CPU(s) (${environment.cpuModel ?? 'unknown model'})`);
   console.log(`load: ${environment.generator}${environment.pin ? ', server on CPU 0, load generator on CPU 1' : ', NOT pinned'}; `
     + `${environment.rounds} round(s) × ${environment.seconds} s after ${environment.warmupSeconds} s warm-up; ratio = median of per-round ours/reference`);
   for (const warning of environment.warnings) console.log(`WARNING: ${warning}`);
