@@ -10,6 +10,8 @@ const base = {
 const http = ['<rootDir>/__tests__/http/**/*.test.ts', '<rootDir>/__tests__/security/**/*.test.ts'];
 
 module.exports = {
+  // A file that blocks its worker past the watchdog's limit fails the run and is named (see the reporter).
+  reporters: ['default', '<rootDir>/__tests__/helpers/watchdog-reporter.js'],
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts', '<rootDir>/__tests__/storage/**/*.test.ts'] },
     { ...base, displayName: 'express5', testMatch: http, globals: { EXPRESS_MAJOR: 5 } },

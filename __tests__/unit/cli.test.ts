@@ -8,7 +8,9 @@ import { createSigner, DownloadError } from '../../lib';
 const cli = resolve(__dirname, '../../dist/cli/main.js');
 /** The CLI with `input` on its standard input and `env` added to its environment. */
 const runWith = ({ input, env }: { input?: string; env?: Record<string, string> }, ...args: string[]) => {
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input, env: { ...process.env, ...env } });
+  // spawnSync blocks the event loop, so Jest's timeout could never end a CLI that hangs: this limit does.
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input, env: { ...process.env, ...env }, timeout: 60_000, killSignal: 'SIGKILL' });
+  if (result.error) throw new Error(`express-signed-downloads ${args.join(' ')}: ${result.error.message}`);
   return { code: result.status, out: result.stdout, err: result.stderr };
 };
 const run = (...args: string[]) => runWith({}, ...args);
