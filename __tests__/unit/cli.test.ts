@@ -132,7 +132,7 @@ describe('inspect: why is my link 401?', () => {
 
   test('the URL is read as the signed route reads it: one token, one expires', async () => {
     const { url, expires } = await link();
-    for (const variant of [url.replace(/&expires=\d+/, ''), `${url}&expires=${expires}`, `${url}&token=x`, url.replace(`expires=${expires}`, `expires=0${expires}`)]) {
+    for (const variant of [`${url}&expires=${expires}`, `${url}&token=x`, url.replace(`expires=${expires}`, `expires=0${expires}`)]) {
       const { code, out } = run('inspect', variant, '--secret', SECRET);
       expect(code).toBe(1);
       expect(out).toContain('the URL needs exactly one token and one expires parameter');
@@ -172,6 +172,74 @@ describe('inspect: why is my link 401?', () => {
   });
 });
 
+describe('inspect: copy-paste damage says what most likely happened', () => {
+  const damaged = (out: string) => out.split('\n').filter((line) => line.startsWith('damaged: '));
+  const acceptedAfterRepair = (out: string) => {
+    expect(out).toContain('what follows is about the repaired link; the link as given is refused (401 TOKEN_INVALID)');
+    expect(out).toContain('signature: valid for the given key');
+    expect(out).toMatch(/^verdict: signature, expiry and URL check out\./m);
+  };
+
+  test('HTML-escaped (&amp;expires), quoted-printable (=3D) and wrapped links are repaired, and the given link still exits 1', async () => {
+    const { url } = await link();
+    const escaped = run('inspect', url.replace('&expires', '&amp;expires'), '--secret', SECRET);
+    expect(escaped.code).toBe(1);
+    expect(damaged(escaped.out)).toEqual([expect.stringContaining('"&amp;" stood for "&": the link was copied from HTML source')]);
+    acceptedAfterRepair(escaped.out);
+    const printable = run('inspect', url.replace('token=', 'token=3D').replace('expires=', 'expires=3D'), '--secret', SECRET);
+    expect(damaged(printable.out)).toEqual([expect.stringContaining(`"=3D" stood for "=": the link was copied from a mail's quoted-printable source`)]);
+    acceptedAfterRepair(printable.out);
+    const wrapped = run('inspect', url.replace(/(.{70})/g, '$1\n  '), '--secret', SECRET);
+    expect(damaged(wrapped.out)).toEqual([expect.stringContaining('it held spaces or line breaks: the link was wrapped')]);
+    acceptedAfterRepair(wrapped.out);
+  });
+
+  test("a sentence's punctuation glued to the link: a trailing ').', or <…>", async () => {
+    const { url, token } = await link();
+    const sentence = run('inspect', `${url}).`, '--secret', SECRET);
+    expect(damaged(sentence.out)).toEqual([`damaged: it ends in ").", which no signed link holds: it was copied with the punctuation of the text around it; dropped`]);
+    acceptedAfterRepair(sentence.out);
+    const angled = run('inspect', `<${url}>`, '--secret', SECRET);
+    expect(damaged(angled.out)).toEqual([expect.stringContaining('it is wrapped in "<" and ">"')]);
+    acceptedAfterRepair(angled.out);
+    // A bare token with the full stop of its sentence.
+    acceptedAfterRepair(run('inspect', `${token}.`, '--secret', SECRET).out);
+  });
+
+  test('a link cut at & (an unquoted URL in a shell): the missing expires is the token\'s exp, and the whole link is given', async () => {
+    const { url, expires } = await link();
+    for (const cut of [url.replace(/&expires=\d+$/, ''), url.replace(/expires=\d+$/, '')]) {
+      const { code, out } = run('inspect', cut, '--secret', SECRET);
+      expect(code).toBe(1);
+      expect(damaged(out)).toEqual([expect.stringContaining('it has a token and no expires parameter: the link was most likely cut at')]);
+      expect(damaged(out)[0]).toContain(`quote it: '…'). The token's exp gives the missing part: ${url}`);
+      expect(out).toContain(`exp":${expires}`);
+      acceptedAfterRepair(out);
+    }
+  });
+
+  test('a truncated token: its signature is shorter than its algorithm makes, or it stops inside the claims', async () => {
+    const { url, token } = await link();
+    const short = run('inspect', url.slice(0, url.indexOf('&expires') - 10), '--secret', SECRET);
+    expect(short.code).toBe(1);
+    expect(damaged(short.out)).toEqual([]);
+    expect(short.out).toMatch(/^verdict: refused \(401 TOKEN_INVALID\): its signature has 33 of the 43 characters an HS256 signature has: the link was cut short/m);
+    const inClaims = run('inspect', token.slice(0, token.indexOf('.') + 20), '--secret', SECRET);
+    expect(inClaims.code).toBe(1);
+    expect(inClaims.out).toBe('the token stops after part of its claims: the link was cut short (a character limit, a line wrap); copy it whole\n');
+    const pair = JSON.parse(run('keygen', '--alg', 'EdDSA', '--kid', 'e').out) as { privateKey: never; publicKey: never };
+    const ed = await link(createSigner({ keys: [{ kid: 'e', alg: 'EdDSA', ...pair }] }));
+    expect(run('inspect', ed.token.slice(0, -40)).out).toContain('its signature has 46 of the 86 characters an EdDSA signature has');
+  });
+
+  test('an intact link reports no damage', async () => {
+    const { url } = await link();
+    const { code, out } = run('inspect', url, '--secret', SECRET);
+    expect(code).toBe(0);
+    expect(damaged(out)).toEqual([]);
+  });
+});
+
 describe('createSigner({ jwks })', () => {
   test('refuses secret material, keys without kid, and other key types', () => {
     expect(() => createSigner({ jwks: { keys: [] } })).toThrow(/at least one key/);
@@ -193,7 +261,7 @@ describe('inspect shows hostile claims, never obeys them', () => {
   const RAW = [ESC, '\u0007', '\r', '\n\n', '\u007f', '\u009b', '\u0085', '\u202e', '\u2066', '\u200f', '\u061c'];
   const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  const tokenWith = (header: object, claims: object) => `${segment({ alg: 'HS256', typ: 'esd-download+jwt', ...header })}.${segment({ fid: '42', iat: now, exp: now + 600, ...claims })}.c2ln`;
+  const tokenWith = (header: object, claims: object) => `${segment({ alg: 'HS256', typ: 'esd-download+jwt', ...header })}.${segment({ fid: '42', iat: now, exp: now + 600, ...claims })}.${Buffer.alloc(32).toString('base64url')}`;
   const expectInert = (out: string) => {
     for (const raw of RAW) expect(out).not.toContain(raw);
     expect(out.split('\n').filter((line) => line.startsWith('verdict:'))).toHaveLength(1);

@@ -1,5 +1,6 @@
 import { isDownloadError } from '../errors';
 import { decodeSegment } from '../tokens/compact';
+import { copyPasteDamage, truncatedToken } from './copy-paste-damage';
 import { linkParameters } from '../routers/link-parameters';
 import { createSigner, type SignerOptions } from '../tokens/signer';
 import { UsageError } from './keygen';
@@ -76,17 +77,22 @@ export interface InspectOptions {
  * "why is my link 401?". `ok` is false when a check fails.
  */
 export async function inspect(input: string, options: InspectOptions): Promise<{ report: string; ok: boolean }> {
-  const { token, expires, path, queryProblem } = parseInput(input);
+  const damage = copyPasteDamage(input);
+  const { token, expires, path, queryProblem } = parseInput(damage.repaired);
+  const damaged = damage.causes.map((cause) => `damaged: ${cause}`);
+  if (damaged.length > 0) damaged.push('what follows is about the repaired link; the link as given is refused (401 TOKEN_INVALID)');
+  const cut = truncatedToken(token);
   const [headerPart = '', payloadPart = ''] = token.split('.');
   const header = decodeSegment(headerPart);
   const claims = decodeSegment(payloadPart);
   if (header === undefined || claims === undefined || token.split('.').length !== 3) {
-    return { report: 'not a download token: expected three base64url segments of JSON (header.payload.signature)\n', ok: false };
+    const verdict = cut ?? 'not a download token: expected three base64url segments of JSON (header.payload.signature)';
+    return { report: `${[...damaged, verdict].map(printable).join('\n')}\n`, ok: false };
   }
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const tolerance = options.clockTolerance ?? 5;
-  const lines = [`header: ${JSON.stringify(header)}`, `claims: ${JSON.stringify(claims)}`];
-  const problems: string[] = queryProblem === undefined ? [] : [queryProblem];
+  const lines = [...damaged, `header: ${JSON.stringify(header)}`, `claims: ${JSON.stringify(claims)}`];
+  const problems: string[] = [cut, queryProblem].filter((problem) => problem !== undefined);
   const exp = typeof claims.exp === 'number' && Number.isSafeInteger(claims.exp) ? claims.exp : undefined;
   if (typeof claims.iat === 'number') lines.push(`issued:  ${timeOf(claims.iat)}`);
   if (exp === undefined) problems.push('it has no valid exp claim');
@@ -131,5 +137,5 @@ export async function inspect(input: string, options: InspectOptions): Promise<{
     lines.push(`verdict: ${checked ? 'signature, expiry and URL check out' : 'expiry and URL check out; the signature was not checked'}. The route also checks what a token cannot show: ${unseen(claims).join('; ')}.`);
   }
   // Line by line: a newline inside a claim must not start a line of its own.
-  return { report: `${lines.map(printable).join('\n')}\n`, ok: problems.length === 0 };
+  return { report: `${lines.map(printable).join('\n')}\n`, ok: problems.length === 0 && damaged.length === 0 };
 }
