@@ -13,9 +13,9 @@ export interface RunningExample {
 
 const root = resolve(__dirname, '../..');
 
-/** Starts an example on a free port and waits for its banner. */
-export async function startExample(name: string, env: Record<string, string> = {}): Promise<RunningExample> {
-  const child: ChildProcess = spawn(process.execPath, [`examples/${name}/server.mjs`], {
+/** Starts an example on a free port and waits for its banner (`script`: the entry point, for an example that is built first). */
+export async function startExample(name: string, env: Record<string, string> = {}, script = `examples/${name}/server.mjs`): Promise<RunningExample> {
+  const child: ChildProcess = spawn(process.execPath, [script], {
     cwd: root,
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
