@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AUGMENTATION, readmeModules } from './readme-snippets';
+import { AUGMENTATION, docExampleModules, readmeModules } from './readme-snippets';
 
 // npm pack + install into a fresh consumer app: what users get, not what the repo has.
 const repo = resolve(__dirname, '../..');
@@ -93,6 +93,7 @@ describe('the packed declarations under strict, noUncheckedIndexedAccess, exactO
     writeFileSync(join(consumer, 'inference.mts'), inference);
     writeFileSync(join(consumer, 'readme-augmentation.mts'), AUGMENTATION);
     for (const module of readmeModules(join(repo, 'README.md'))) writeFileSync(join(consumer, module.name), module.source);
+    for (const module of docExampleModules(join(consumer, 'node_modules/express-signed-downloads/dist'))) writeFileSync(join(consumer, module.name), module.source);
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '@aws-sdk/client-s3@^3', '@aws-sdk/s3-request-presigner@^3', 'helmet@^8', 'redis@^5'], consumer);
   }, 180_000);
 
@@ -100,7 +101,14 @@ describe('the packed declarations under strict, noUncheckedIndexedAccess, exactO
     expect(readmeModules(join(repo, "README.md")).length).toBeGreaterThanOrEqual(14);
   });
 
-  test('with @types/node 20 (the oldest Node we support): the consumer, the type-level tests and every README ts block', () => {
+  test("the API reference's @example blocks are in the declarations, each compiled as its own module", () => {
+    const examples = docExampleModules(join(consumer, 'node_modules/express-signed-downloads/dist'));
+    // createDownloads, signUrl, createSigner, the five routers, fsStorage, s3Storage, redisUseStore.
+    expect(examples.length).toBeGreaterThanOrEqual(11);
+    expect(examples.map((module) => module.source).join('\n')).toContain("redisUseStore({ client: redis })");
+  });
+
+  test('with @types/node 20 (the oldest Node we support): the consumer, the type-level tests, every README ts block and every @example', () => {
     expect(JSON.parse(readFileSync(join(consumer, 'node_modules/@types/node/package.json'), 'utf8')).version).toMatch(/^20\./);
     expect(typecheck()).toBe('');
   });

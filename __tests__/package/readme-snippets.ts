@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 // The README's ```ts blocks, each turned into a module a consumer compiles
 // against the packed declarations. A block may lean on names the README
@@ -90,6 +91,25 @@ export function snippetModule(code: string): string {
   const imported = imports.filter((i) => provides(i) && mentions(text, i.name));
   return [ownImports, ...imported.map((i) => i.line), ...chosen.map((d) => d.line),
     lines.filter((line) => !line.startsWith('import ')).join('\n'), 'export {};', ''].join('\n');
+}
+
+/**
+ * The ```ts blocks of the `@example` tags in the packed declarations (the
+ * API reference's examples), as modules like the README's.
+ */
+export function docExampleModules(dir: string): { name: string; source: string }[] {
+  const modules: { name: string; source: string }[] = [];
+  for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.d.ts')).sort()) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    let count = 0;
+    for (const match of text.matchAll(/@example\n((?:\s*\*.*\n)*?)\s*\*\/\n/g)) {
+      const comment = match[1]!.split('\n').map((line) => line.replace(/^\s*\* ?/, '')).join('\n');
+      for (const block of readmeBlocks(comment)) {
+        modules.push({ name: `example-${file.replace(/[/.]/g, '-')}-${++count}.mts`, source: snippetModule(block.code) });
+      }
+    }
+  }
+  return modules;
 }
 
 export function readmeModules(path: string): { name: string; line: number; source: string }[] {

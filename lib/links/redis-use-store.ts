@@ -50,6 +50,22 @@ function resultOf(reply: unknown): UseResult {
  * Use counts in Redis, shared by every app instance: one Lua script per use
  * (atomic on the server), keys expiring with their token. Import it from
  * `express-signed-downloads/redis`; the `redis` package is an optional peer.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * import { createDownloads } from 'express-signed-downloads';
+ * import { redisUseStore } from 'express-signed-downloads/redis';
+ *
+ * const redis = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true });
+ * await redis.connect();
+ * const downloads = createDownloads({
+ *   storage, signer,
+ *   findFile: (id) => db.documents.findById(id),
+ *   useStore: redisUseStore({ client: redis }),
+ * });
+ * app.use('/files', downloads.issueDownloadUrl({ maxUses: 1 })); // single-use links, counted across instances
+ * ```
  */
 export function redisUseStore(options: RedisUseStoreOptions): UseStore {
   const client = options?.client;

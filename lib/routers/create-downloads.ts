@@ -18,7 +18,18 @@ export type BoundOptions<T> = Partial<T>;
 export interface Downloads<Principal = unknown, File extends FileRecord = FileRecord> {
   issueDownloadUrl(options?: BoundOptions<IssueDownloadUrlOptions<Principal, File>>): Router;
   issueDownloadUrls(options?: BoundOptions<IssueDownloadUrlsOptions<Principal, File>>): Router;
-  /** A signed link outside a request (e-mail, job, rendered page); it checks no access. Needs `signer`. */
+  /** A signed link outside a request (e-mail, job, rendered page); it checks no access. Needs `signer`. *
+ * @example
+ * ```ts
+ * // A link in an e-mail, made by a job with no request at hand.
+ * const { url, expires } = await downloads.signUrl({
+ *   fileId: 'report-42',
+ *   baseUrl: 'https://app.example.com/orgs/acme/files', // where serveSignedDownload is mounted
+ *   tenant: 'acme',
+ *   expiresIn: 24 * 3600,
+ * });
+ * ```
+ */
   signUrl(options: SignUrlOptions): Promise<SignedUrl>;
   serveSignedDownload(options?: BoundOptions<ServeSignedDownloadOptions<Principal, File>>): Router;
   redirectToPresigned(options?: BoundOptions<RedirectToPresignedOptions<Principal, File>>): Router;
@@ -37,6 +48,24 @@ export interface Downloads<Principal = unknown, File extends FileRecord = FileRe
  * `Principal` and `File` are inferred from `authenticate` and `findFile`, so
  * every hook sees your own types: list those two before the hooks that use
  * them (TypeScript infers in order).
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { createDownloads, createSigner, fsStorage } from 'express-signed-downloads';
+ *
+ * const downloads = createDownloads({
+ *   storage: fsStorage({ root: '/srv/files' }),
+ *   signer: createSigner({ secret: process.env.DOWNLOAD_SECRET }),
+ *   authenticate: (req) => sessions.userFor(req),            // your principal, or null (401)
+ *   findFile: (id) => db.documents.findById(id),             // your record, or null (404)
+ *   tenant: (req) => req.params.orgId,
+ *   authorize: (_req, doc, user) => doc.ownerId === user.id,  // false: 403
+ * });
+ * const app = express();
+ * app.use('/orgs/:orgId/files', downloads.issueDownloadUrl());    // GET …/:fileId/download-url
+ * app.use('/orgs/:orgId/files', downloads.serveSignedDownload()); // GET …/:fileId/content?token=…&expires=…
+ * ```
  */
 export function createDownloads<Principal = unknown, File extends FileRecord = FileRecord>(shared: SharedOptions<Principal, File>): Downloads<Principal, File> {
   // One cache of tenants' configurations for every router made here, so forgetTenant reaches them all.

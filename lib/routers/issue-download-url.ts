@@ -117,6 +117,20 @@ const bodyFileId = (req: Request): unknown => {
 /**
  * Issues a short-lived download URL for an authenticated caller:
  * authenticate → find → tenant → authorize → sign (or presign).
+ *
+ * @example
+ * ```ts
+ * import { issueDownloadUrl } from 'express-signed-downloads';
+ *
+ * // GET /files/:fileId/download-url → 200 { download_url, expires_at, … }
+ * app.use('/files', issueDownloadUrl({
+ *   storage, signer,
+ *   authenticate: (req) => req.user ?? null,
+ *   findFile: (id) => db.documents.findById(id),
+ *   authorize: (_req, doc, user) => doc.ownerId === user.id,
+ *   expiresIn: 300, // seconds; a client may ask for less with ?expires_in=
+ * }));
+ * ```
  */
 export function issueDownloadUrl<Principal = unknown, File extends FileRecord = FileRecord>(options: IssueDownloadUrlOptions<Principal, File>): Router {
   const where = 'issueDownloadUrl';

@@ -73,6 +73,15 @@ function failedEntry(fileId: string | null, error: DownloadError): IssuedUrlEntr
  * list): authenticate once, then find, tenant, authorize and sign per id.
  * The answer is 200 with one entry per id, in request order: the fields of
  * `issueDownloadUrl`, or `{ file_id, error }` for an id that got none.
+ *
+ * @example
+ * ```ts
+ * // POST /files/download-urls { "file_ids": ["a", "b", …] } → 200 { download_urls: [entry per id] }
+ * app.use('/files', express.json(), downloads.issueDownloadUrls({
+ *   maxBatch: 50,
+ *   findFiles: (ids) => db.documents.findMany(ids), // one query for the whole batch
+ * }));
+ * ```
  */
 export function issueDownloadUrls<Principal = unknown, File extends FileRecord = FileRecord>(options: IssueDownloadUrlsOptions<Principal, File>): Router {
   const where = 'issueDownloadUrls';

@@ -18,6 +18,22 @@ export interface RedirectToPresignedOptions<Principal = unknown, File extends Fi
  * Sends an authenticated caller to the object store's own presigned URL with
  * `307 Temporary Redirect`, so the bytes never pass through the app:
  * authenticate → find → tenant → authorize → presign.
+ *
+ * @example
+ * ```ts
+ * import { S3Client } from '@aws-sdk/client-s3';
+ * import { redirectToPresigned } from 'express-signed-downloads';
+ * import { s3Storage } from 'express-signed-downloads/s3';
+ *
+ * // GET /files/:fileId/redirect → 307 to a presigned S3 URL living 60 s.
+ * app.use('/files', redirectToPresigned({
+ *   storage: s3Storage({ client: new S3Client({}), bucket: 'acme-files' }),
+ *   authenticate: (req) => req.user ?? null,
+ *   findFile: (id) => db.documents.findById(id),
+ *   authorize: (_req, doc, user) => doc.ownerId === user.id,
+ *   expiresIn: 60,
+ * }));
+ * ```
  */
 export function redirectToPresigned<Principal = unknown, File extends FileRecord = FileRecord>(options: RedirectToPresignedOptions<Principal, File>): Router {
   const where = 'redirectToPresigned';

@@ -25,6 +25,20 @@ export interface ServeDownloadOptions<Principal = unknown, File extends FileReco
  * serve, answering GET and HEAD with Range and conditional-request support.
  * Responses are `Cache-Control: private, no-cache`: browsers may keep a copy
  * but revalidate it (cheaply, with 304) on every use.
+ *
+ * @example
+ * ```ts
+ * import { serveDownload } from 'express-signed-downloads';
+ *
+ * // GET|HEAD /files/:fileId/download with the app's own authentication.
+ * app.use('/files', serveDownload({
+ *   storage,
+ *   authenticate: (req) => req.user ?? null,
+ *   findFile: (id) => db.documents.findById(id),
+ *   authorize: (_req, doc, user) => doc.ownerId === user.id,
+ *   disposition: 'attachment',
+ * }));
+ * ```
  */
 export function serveDownload<Principal = unknown, File extends FileRecord = FileRecord>(options: ServeDownloadOptions<Principal, File>): Router {
   const where = 'serveDownload';

@@ -89,6 +89,18 @@ function requestPath(req: Request): string {
  * the `token` and `expires` query parameters are the credential. Responses may
  * be cached privately, but never past the token's expiry, and carry
  * `Referrer-Policy: no-referrer` so the token does not leak to other sites.
+ *
+ * @example
+ * ```ts
+ * import { serveSignedDownload } from 'express-signed-downloads';
+ *
+ * // GET|HEAD /files/:fileId/content?token=…&expires=…: the bytes, with Range and conditional GET.
+ * app.use('/files', serveSignedDownload({
+ *   storage, signer,
+ *   findFile: (id) => db.documents.findById(id),
+ *   graceSeconds: 600, // a video that started before expiry may keep seeking for 10 minutes
+ * }));
+ * ```
  */
 export function serveSignedDownload<Principal = unknown, File extends FileRecord = FileRecord>(options: ServeSignedDownloadOptions<Principal, File>): Router {
   const where = 'serveSignedDownload';

@@ -85,6 +85,16 @@ function procFdWorks(root: string): boolean {
  * was actually opened is checked — a regular file whose real path lies inside
  * `root` — so swapping a directory for a symlink between a check and the
  * open gains nothing (issue 7 #4).
+ *
+ * @example
+ * ```ts
+ * import { fsStorage } from 'express-signed-downloads';
+ *
+ * // A record's `key` is a path under root, such as 'acme/q3-report.pdf'.
+ * const storage = fsStorage({ root: '/srv/files' });
+ * // Descriptors and small files kept open for repeat downloads, within these limits (process-wide).
+ * const tuned = fsStorage({ root: '/srv/files', openFileCache: { maxEntries: 2000, maxContentBytes: 64 * 1024 * 1024 } });
+ * ```
  */
 export function fsStorage(options: FsStorageOptions): CompleteStorageAdapter {
   if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {

@@ -201,6 +201,24 @@ function stableTimes(input: SignInput, nowSeconds: number): { issuedAt: number; 
 /**
  * Creates the token signer. Throws at start-up on a short secret, malformed
  * or mismatched keys, or unknown options.
+ *
+ * @example
+ * ```ts
+ * import { createSigner } from 'express-signed-downloads';
+ *
+ * // One service: an HS256 secret of at least 32 bytes (npx express-signed-downloads keygen --alg HS256).
+ * const signer = createSigner({ secret: process.env.DOWNLOAD_SECRET });
+ *
+ * // Rotation: the first key signs, every key verifies; links name their key by kid.
+ * // (A missing or short secret throws at start-up, saying which.)
+ * const rotating = createSigner({ keys: [
+ *   { kid: '2026-12', alg: 'HS256', secret: process.env.DOWNLOAD_SECRET_2026_12 ?? '' },
+ *   { kid: '2026-06', alg: 'HS256', secret: process.env.DOWNLOAD_SECRET_2026_06 ?? '' },
+ * ] });
+ *
+ * // A verify-only service: the issuer's public JWK Set (keygen --alg EdDSA prints it).
+ * const verifier = createSigner({ jwks: JSON.parse(process.env.DOWNLOAD_JWKS ?? '') });
+ * ```
  */
 export function createSigner(options: SignerOptions): Signer {
   const { keys, clockTolerance, now, cacheSize } = parseSignerOptions(options);

@@ -55,6 +55,18 @@ function parsePrefix(prefix: unknown): string {
  * costs only the bytes asked for; the response body is destroyed and the
  * request aborted when the client goes away; presigned URLs carry the
  * disposition and type the router chose, and live at most 7 days (S3's limit).
+ *
+ * @example
+ * ```ts
+ * import { S3Client } from '@aws-sdk/client-s3';
+ * import { s3Storage } from 'express-signed-downloads/s3';
+ *
+ * const storage = s3Storage({
+ *   client: new S3Client({ region: 'eu-west-1' }),
+ *   bucket: 'acme-files',
+ *   prefix: 'tenants/acme/', // keys of records are below it
+ * });
+ * ```
  */
 export function s3Storage(options: S3StorageOptions): CompleteStorageAdapter & Required<Pick<StorageAdapter, 'presign'>> {
   if (typeof options !== 'object' || options === null) throw new TypeError('s3Storage: pass { client, bucket, prefix? }.');
