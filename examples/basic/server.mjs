@@ -9,7 +9,10 @@ startExample(app, async (base) => {
   const signedUrl = `${base}${await signedPath(signer, 'report', { expiresIn: 3600 })}`;
   return `express-signed-downloads basic example (API key: ${apiKey})
 
-Open ${base}/ in a browser: an image, a seekable video and a download link, all on signed URLs.
+Open ${base}/ in a browser: the playground. An image, a seekable video and a
+download link on signed URLs, each with its decoded claims and a countdown; the
+library's events, live; buttons for a single-use link (200, then 410), revoking
+links, a 5-second link dying, and an HTML file forced to download.
 
 1. Ask for a signed URL (authenticated):
    curl -s -H "X-API-Key: ${apiKey}" ${base}/files/report/download-url
