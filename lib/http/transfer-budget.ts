@@ -1,6 +1,7 @@
 /**
  * Memory for streaming bodies, shared by every transfer in flight. Each
- * transfer holds one buffer; its size is the budget divided by the transfers
+ * transfer holds up to two buffers (one being read while the other is
+ * written); their size is the budget divided by the buffers of the transfers
  * in flight, between a floor and a ceiling. One download reads 1 MiB at a
  * time (the fastest read size measured), two hundred read small chunks, and
  * the total stays near the budget however many clients there are (issue 8:
@@ -35,9 +36,9 @@ export class TransferBudget {
     };
   }
 
-  /** The buffer size a transfer should use now. */
+  /** The buffer size a transfer should use now (it may hold two). */
   chunkSize(): number {
-    const share = Math.floor(this.bytes / Math.max(1, this.#active));
+    const share = Math.floor(this.bytes / (2 * Math.max(1, this.#active)));
     return Math.max(TransferBudget.MIN_CHUNK, Math.min(TransferBudget.MAX_CHUNK, share));
   }
 
