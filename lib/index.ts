@@ -8,6 +8,7 @@ export type { DownloadErrorOptions } from './errors';
 export { createSigner } from './tokens/signer';
 export type { DownloadClaims, SignedToken, Signer, SignerOptions, SignInput, VerifyExpectation, VerifySignatureOptions } from './tokens/signer';
 export type { AsymmetricKeyConfig, AsymmetricKeyInput, KeyConfig, SecretKeyConfig, SigningAlgorithm } from './tokens/keys';
+export type { Jwk } from './tokens/jwk';
 export { createDownloads } from './routers/create-downloads';
 export type { BoundOptions, Downloads } from './routers/create-downloads';
 export { issueDownloadUrl } from './routers/issue-download-url';

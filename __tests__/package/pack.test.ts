@@ -113,6 +113,10 @@ describe('the packed declarations under strict, noUncheckedIndexedAccess, exactO
     expect(typecheck()).toBe('');
   });
 
+  test('a CommonJS project on moduleResolution node16 with skipLibCheck: false (the declarations name no ES-module-only package such as jose)', () => {
+    expect(typecheck('tsconfig.node16.json')).toBe('');
+  });
+
   test('with the latest @types/node', () => {
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-online', '@types/node@latest'], consumer);
     expect(Number(JSON.parse(readFileSync(join(consumer, 'node_modules/@types/node/package.json'), 'utf8')).version.split('.')[0])).toBeGreaterThan(20);

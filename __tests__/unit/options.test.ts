@@ -31,8 +31,15 @@ describe('routers validate their options at start-up', () => {
     ['root given to a router', () => serveDownload({ ...base, authorize: () => true, root: '/srv' } as never), /unknown option `root`. The directory belongs to the storage: pass `storage: fsStorage\(\{ root \}\)`/],
     ['a secret from an unset environment variable', () => createSigner({ secret: process.env.ESD_TEST_NEVER_SET }), /`secret` is undefined, most likely an environment variable that is not set.*randomBytes\(32\)/],
     ['an empty secret', () => createSigner({ secret: '' }), /the secret is 0 bytes; HS256 needs at least 32.*randomBytes\(32\)/],
+    ["createSigner's options passed as the signer", () => serveSignedDownload({ ...base, signer: { secret: 'x'.repeat(40) } } as never), /`signer` must be made by createSigner: pass signer: createSigner\(\{ secret \}\), not the options object itself/],
+    ['maxUses given to the serving route', () => serveSignedDownload({ ...base, signer, maxUses: 1 } as never), /unknown option `maxUses`. It belongs to the routers that issue links \(issueDownloadUrl, issueDownloadUrls/],
+    ['graceSeconds given to an issuing route', () => issueDownloadUrl({ ...base, signer, authorize: () => true, graceSeconds: 60 } as never), /unknown option `graceSeconds`. It belongs to serveSignedDownload/],
   ])('%s', (_name, make, message) => {
     expect(make).toThrow(message);
+  });
+
+  test('signUrl names its own option when baseUrl is relative', async () => {
+    await expect(createDownloads({ ...base, signer }).signUrl({ fileId: 'a', baseUrl: '/files' })).rejects.toThrow(/signUrl: `baseUrl` must be an absolute http\(s\) URL without query or fragment, e.g. 'https:\/\/app.example.com\/orgs\/acme\/files'/);
   });
 
   test('a router option given as undefined is not given: the shared one stands', () => {

@@ -48,6 +48,11 @@ const MISPLACED_OPTIONS: Readonly<Record<string, string>> = {
   jwks: 'A JWK Set belongs to the signer: pass `signer: createSigner({ jwks })`.',
   root: 'The directory belongs to the storage: pass `storage: fsStorage({ root })`.',
   bucket: 'The bucket belongs to the storage: pass `storage: s3Storage({ client, bucket })`.',
+  // Each router's own options, passed to another one: links get their limits when they are issued.
+  ...Object.fromEntries(['maxUses', 'maxUsesParam', 'publicBaseUrl', 'allowedHosts', 'stableUrls'].map((key) => [key,
+    `It belongs to the routers that issue links (issueDownloadUrl, issueDownloadUrls; signUrl takes maxUses and stableUrls): a link carries its limits, and serveSignedDownload enforces them (use counts through the shared \`useStore\`).`])),
+  ...Object.fromEntries(['maxBatch', 'fileIds'].map((key) => [key, 'It belongs to issueDownloadUrls.'])),
+  ...Object.fromEntries(['graceSeconds', 'sharedCache'].map((key) => [key, 'It belongs to serveSignedDownload.'])),
 };
 
 /** Carries the `createDownloads` tenant directory to its routers, so they share one cache. */
@@ -114,7 +119,8 @@ export function checkSigner(where: string, signer: unknown, required: boolean): 
   if (signer === undefined && !required) return;
   const candidate = signer as Partial<Signer> | undefined;
   if (typeof candidate !== 'object' || candidate === null || typeof candidate.sign !== 'function' || typeof candidate.verify !== 'function') {
-    throw new TypeError(`${where}: \`signer\` is required: pass createSigner({ secret }) with a secret of at least 32 bytes.`);
+    if (signer === undefined) throw new TypeError(`${where}: \`signer\` is required: pass createSigner({ secret }) with a secret of at least 32 bytes.`);
+    throw new TypeError(`${where}: \`signer\` must be made by createSigner: pass signer: createSigner({ secret }), not the options object itself.`);
   }
 }
 

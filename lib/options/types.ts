@@ -113,9 +113,10 @@ export interface SharedOptions<Principal = unknown, File extends FileRecord = Fi
   /**
    * The tenant of this request (e.g. `req.params.orgId`); a file of another tenant, or of none, is 404.
    * Only a non-empty string names a tenant; anything else (an array from a wildcard param, undefined) names
-   * none, so every file is 404 (fail closed).
+   * none, so every file is 404 (fail closed). `principal` is undefined on the signed route, which
+   * authenticates no one (the link is the credential): read the tenant from the path, never from the principal.
    */
-  tenant?: ((req: Request, principal: Principal) => MaybePromise<unknown>) | undefined;
+  tenant?: ((req: Request, principal: Principal | undefined) => MaybePromise<unknown>) | undefined;
   /** Where the file id comes from (default `req.params.fileId`). */
   fileId?: ((req: Request) => MaybePromise<unknown>) | undefined;
   /** Signs and verifies tokens (from `createSigner`); required by `issueDownloadUrl` (signed mode) and `serveSignedDownload`. */

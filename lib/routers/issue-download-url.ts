@@ -53,7 +53,7 @@ export interface IssueDownloadUrlOptions<Principal = unknown, File extends FileR
 
 const ROUTER_KEYS = ['path', 'method', 'mode', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse', 'maxUses', 'maxUsesParam', 'stableUrls'] as const;
 
-export function parsePublicBaseUrl(where: string, value: unknown): string | undefined {
+export function parsePublicBaseUrl(where: string, value: unknown, name = 'publicBaseUrl', example = 'https://files.example.com'): string | undefined {
   if (value === undefined) return undefined;
   let url: URL | undefined;
   try {
@@ -62,7 +62,7 @@ export function parsePublicBaseUrl(where: string, value: unknown): string | unde
     url = undefined;
   }
   if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
-    throw new TypeError(`${where}: \`publicBaseUrl\` must be an absolute http(s) URL without query or fragment, e.g. 'https://files.example.com'.`);
+    throw new TypeError(`${where}: \`${name}\` must be an absolute http(s) URL without query or fragment, e.g. '${example}'.`);
   }
   return (value as string).replace(/\/+$/, '');
 }

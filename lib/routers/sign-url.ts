@@ -53,7 +53,7 @@ export function urlSigner<Principal, File extends FileRecord>(shared: SharedOpti
     const unknown = Object.keys(options).filter((key) => !KEYS.includes(key));
     if (unknown.length > 0) throw new TypeError(`${where}: unknown option ${unknown.map((key) => `\`${key}\``).join(', ')}; it takes ${KEYS.join(', ')}.`);
     const fileId = checkedFileId(options.fileId);
-    const base = parsePublicBaseUrl(where, options.baseUrl);
+    const base = parsePublicBaseUrl(where, options.baseUrl, 'baseUrl', 'https://app.example.com/orgs/acme/files');
     if (base === undefined) throw new TypeError(`${where}: \`baseUrl\` is required: where serveSignedDownload is mounted, e.g. 'https://app.example.com/files'.`);
     const { disposition, tenant } = options;
     if (disposition !== undefined && disposition !== 'inline' && disposition !== 'attachment') throw new TypeError(`${where}: \`disposition\` must be 'inline' or 'attachment'.`);

@@ -140,7 +140,11 @@ export function readClaims(payload: Record<string, unknown>, nowSeconds: number,
 /** Throws `TOKEN_INVALID` unless `claims` bind exactly what `expected` says; a mismatch is indistinguishable from a forgery. */
 export function matchClaims(claims: DownloadClaims, expected: VerifyExpectation): DownloadClaims {
   if (claims.fileId !== expected.fileId) throw invalid(new Error('token is for another file'));
-  if (claims.tenant !== expected.tenant) throw invalid(new Error('token is for another tenant'));
+  if (claims.tenant !== expected.tenant) {
+    // A hook that reads the tenant from a session or principal names none on the signed route: say so, it is the usual cause.
+    const none = expected.tenant === undefined ? ' (the tenant hook named none for this request: read it from the path, never from the session or principal)' : '';
+    throw invalid(new Error(`token is for another tenant${none}`));
+  }
   if (expected.expires !== undefined && claims.expires !== expected.expires) throw invalid(new Error('expires does not match the token'));
   if (claims.scope !== expected.scope) {
     throw invalid(new Error(`token is for ${claims.scope === undefined ? 'no scope' : JSON.stringify(claims.scope)}, redeemed at ${JSON.stringify(expected.scope)}`));

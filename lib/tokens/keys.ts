@@ -1,15 +1,15 @@
 import { createHmac, createPrivateKey, createPublicKey, hkdfSync, KeyObject, timingSafeEqual } from 'node:crypto';
 import { compactVerify, CompactSign, importJWK, type CryptoKey, type JWK } from 'jose';
+import type { Jwk } from './jwk';
 
 /** Algorithms a download token may be signed with. */
 export type SigningAlgorithm = 'HS256' | 'EdDSA' | 'ES256';
 
 /**
  * Key material for an asymmetric key: a JWK object, a PEM string or a
- * `KeyObject`. The JWK type is jose's: `@types/node` renamed its own between
- * majors, and declarations that name it break for some users.
+ * `KeyObject`.
  */
-export type AsymmetricKeyInput = JWK | string | KeyObject;
+export type AsymmetricKeyInput = Jwk | string | KeyObject;
 
 /**
  * A shared-secret key (HS256). The secret must be at least 32 bytes.
@@ -151,7 +151,7 @@ export function resolveSecretKey(kid: string | undefined, secret: unknown, where
 
 function toKeyObject(input: AsymmetricKeyInput, kind: 'private' | 'public'): KeyObject {
   if (input instanceof KeyObject) return input;
-  // jose's JWK and node's key input describe the same JSON object.
+  // Our Jwk and node's key input describe the same JSON object.
   const source = typeof input === 'string' ? input : ({ key: input, format: 'jwk' } as Extract<Parameters<typeof createPrivateKey>[0], { format: 'jwk' }>);
   return kind === 'private' ? createPrivateKey(source) : createPublicKey(source);
 }

@@ -1,6 +1,6 @@
 import { rejectUnknownKeys } from '../options/validate';
 import { randomBytes } from 'node:crypto';
-import type { JWK } from 'jose';
+import type { Jwk } from './jwk';
 import {
   invalid, matchClaims, MAX_USES_LIMIT, payloadOf, readClaims, TOKEN_TYPE, type DownloadClaims, type SignInput, type VerifyExpectation,
 } from './claims';
@@ -27,7 +27,7 @@ export interface SignerOptions {
    * keygen`) for a verify-only service: Ed25519 (EdDSA) and P-256 (ES256) keys,
    * each with a `kid`. With `keys`, they verify after those.
    */
-  jwks?: { keys: readonly JWK[] } | undefined;
+  jwks?: { keys: readonly Jwk[] } | undefined;
   /** Seconds of clock skew accepted on expiry (default 5, at most 300). */
   clockTolerance?: number | undefined;
   /** Current time in milliseconds; for tests. Default `Date.now`. */
@@ -105,7 +105,7 @@ function keysOfJwks(jwks: unknown): KeyConfig[] {
   if (typeof jwks !== 'object' || jwks === null || !Array.isArray(list) || list.length === 0) {
     throw new TypeError('createSigner: `jwks` must be a JWK Set: { keys: [ { kty, crv, x, kid, … } ] } with at least one key.');
   }
-  return list.map((jwk: JWK, index) => {
+  return list.map((jwk: Jwk, index) => {
     const where = `createSigner: jwks.keys[${index}]`;
     if (typeof jwk !== 'object' || jwk === null) throw new TypeError(`${where} is not a JWK object.`);
     if ('d' in jwk || 'k' in jwk) throw new TypeError(`${where} holds secret key material; a JWK Set for verification carries public keys only.`);

@@ -28,15 +28,21 @@ export const downloadsProvider: FactoryProvider<AppDownloads> = {
       storage: fsStorage({ root: join(__dirname, '..', 'files') }),
       // A missing DOWNLOAD_SECRET gets a fresh one per start: links from an earlier run stop working.
       signer: createSigner({ secret: process.env.DOWNLOAD_SECRET ?? randomBytes(32).toString('base64url') }),
-      tenant: orgOf,
-      authenticate: (req) => auth.userFromRequest(req),
+      // Only members of the path's organisation are anyone here: others get 401 for every id,
+      // so they cannot tell the ids that exist (403) from those that do not (404).
+      authenticate: (req) => {
+        const user = auth.userFromRequest(req);
+        return user !== null && user.orgIds.includes(orgOf(req) ?? '') ? user : null;
+      },
       findFile: (id, req) => documents.find(orgOf(req) ?? '', id),
       findFiles: (ids, req) => documents.findMany(orgOf(req) ?? '', ids),
+      tenant: orgOf,
       authorize: (_req, doc, user) => documents.canRead(user, doc),
       // Counts shared by every instance through Redis; in this process when REDIS_URL is not set.
       useStore: redis === null ? memoryUseStore() : redisUseStore({ client: redis }),
       // Refusals go to next(err): the global exception filter answers them, as it answers Nest's own errors.
       errors: 'next',
+      // One JSON line per event, without the token (a bare event is about 10 KB).
       onEvent: (event) => console.log(JSON.stringify(eventSummary(event))),
     }),
 };

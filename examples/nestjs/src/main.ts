@@ -37,7 +37,7 @@ Use counts: ${process.env.REDIS_URL === undefined ? 'in this process (set REDIS_
    curl -s -r 0-3 -H 'Authorization: Bearer alice-token' ${docs}/q3-report/download
    curl -s -D - -o /dev/null -H 'Authorization: Bearer alice-token' ${docs}/notes/download
 
-5. Errors in the app's one envelope, from the library (401, 403) and from Nest (401):
+5. Errors in the app's one envelope, from the library (401: no token, or not a member of acme) and from Nest (401):
    curl -s ${docs}/q3-report/download; curl -s -H 'Authorization: Bearer bob-token' ${docs}/q3-report/download; curl -s ${docs}
 
 Press Ctrl+C to stop.`);
