@@ -97,3 +97,52 @@ test('reading follows the client: a stalled client stops the storage stream (mem
   res.destroy();
   server.close();
 });
+
+test('positional reads use two buffers: the next chunk is read while the socket takes this one, and a stalled client stops the reads', async () => {
+  const storage = fsStorage({ root: files.root, openFileCache: false });
+  const buffers = new Set<ArrayBufferLike>();
+  let reads = 0;
+  const spying: StorageAdapter = {
+    stat: (key) => storage.stat(key),
+    open: async (key, options) => {
+      const object = await storage.open!(key, options);
+      const readAt = object?.readAt;
+      if (object === null || readAt === undefined) return object;
+      return {
+        ...object,
+        close: () => object.close(),
+        readAt: (buffer, offset, length, position, callback) => {
+          reads++;
+          buffers.add(buffer.buffer);
+          readAt(buffer, offset, length, position, callback);
+        },
+      };
+    },
+  };
+  const { server, url } = await listen(spying);
+  // A client that reads everything: the exact bytes, through two buffers only.
+  const whole = await response(`${url}/files/big.bin/download`);
+  let received = 0;
+  let wrong = 0;
+  whole.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    if (chunk.some((byte) => byte !== 7)) wrong++;
+  });
+  await new Promise((resolve) => whole.on('end', resolve));
+  expect(received).toBe(BIG);
+  expect(wrong).toBe(0);
+  expect(buffers.size).toBe(2);
+  // A client that stops reading: the reads stop once the socket buffers and both chunks are full.
+  reads = 0;
+  const stalled = await response(`${url}/files/big.bin/download`);
+  stalled.pause();
+  // Wait until no read came for half a second (the server stopped, or would have read the whole file by then).
+  for (let before = -1; reads !== before; ) {
+    before = reads;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  // 256 KiB chunks: far fewer than the 128 a whole 32 MiB file takes.
+  expect(reads).toBeLessThan(64);
+  stalled.destroy();
+  server.close();
+});
