@@ -1,31 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createSigner } from '../../lib';
-import { launchChromium } from '../helpers/chromium';
-import { startExample, type RunningExample } from '../helpers/example';
+import { openExamplePage } from '../helpers/chromium';
+import type { RunningExample } from '../helpers/example';
 
 // The point of signed URLs: a real browser loads them with no Authorization header.
 const SECRET = 'browser-test-secret-that-is-32-bytes!!';
 const files = resolve(__dirname, '../../examples/basic/files');
+// A fresh profile directory (--user-data-dir) per run.
+const session = openExamplePage('basic', { DOWNLOAD_SECRET: SECRET }, { acceptDownloads: true });
 let example: RunningExample;
-let browser: BrowserContext;
 let page: Page;
-const profile = mkdtempSync(join(tmpdir(), 'esd-chromium-'));
-
-beforeAll(async () => {
-  example = await startExample('basic', { DOWNLOAD_SECRET: SECRET });
-  // A fresh profile directory (--user-data-dir) per run.
-  browser = await launchChromium(profile, { acceptDownloads: true });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  await page.goto(`${example.base}/`);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await example?.stop();
-  rmSync(profile, { recursive: true, force: true });
+beforeAll(() => {
+  ({ example, page } = session);
 });
 
 test('the image renders from its signed URL', async () => {

@@ -1,32 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
-import { startExample, type RunningExample } from '../helpers/example';
+import type { Page } from 'playwright-core';
+import { openExamplePage } from '../helpers/chromium';
 
 // The example page as a new user sees it (npm run example, then open /), in Chromium.
 // Every wait is for something the page shows, never a sleep; the only short-lived
 // link is issued by a click, once the page is up.
 const SECRET = 'playground-test-secret-of-32-bytes!!';
 const artifacts = resolve(__dirname, '../../.tmp/artifacts');
-let example: RunningExample;
-let browser: BrowserContext;
+const session = openExamplePage('basic', { DOWNLOAD_SECRET: SECRET }, { viewport: { width: 1280, height: 1400 } });
 let page: Page;
-const profile = mkdtempSync(join(tmpdir(), 'esd-chromium-'));
-
-beforeAll(async () => {
-  example = await startExample('basic', { DOWNLOAD_SECRET: SECRET });
-  browser = await launchChromium(profile);
-  page = browser.pages()[0] ?? (await browser.newPage());
-  await page.setViewportSize({ width: 1280, height: 1400 });
-  await page.goto(`${example.base}/`);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await example?.stop();
-  rmSync(profile, { recursive: true, force: true });
+beforeAll(() => {
+  ({ page } = session);
 });
 
 /** The lines listed under one "try it" box. */

@@ -1,4 +1,8 @@
-import { chromium, type BrowserContext } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startExample, type RunningExample } from './example';
 
 /**
  * Debian's Chromium (never a browser download), headless, with a profile
@@ -13,4 +17,34 @@ export function launchChromium(profile: string, options: { acceptDownloads?: boo
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
   });
+}
+
+/** An example server and its page in Chromium, for one test file. */
+export interface ExamplePage {
+  example: RunningExample;
+  browser: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Starts an example, opens its page in a fresh Chromium profile before the
+ * file's tests, and closes both after them. The fields are set once
+ * `beforeAll` has run.
+ */
+export function openExamplePage(name: string, env: Record<string, string>, options: { acceptDownloads?: boolean; viewport?: { width: number; height: number } } = {}): ExamplePage {
+  const session = {} as ExamplePage;
+  const profile = mkdtempSync(join(tmpdir(), 'esd-chromium-'));
+  beforeAll(async () => {
+    session.example = await startExample(name, env);
+    session.browser = await launchChromium(profile, options.acceptDownloads === undefined ? {} : { acceptDownloads: options.acceptDownloads });
+    session.page = session.browser.pages()[0] ?? (await session.browser.newPage());
+    if (options.viewport) await session.page.setViewportSize(options.viewport);
+    await session.page.goto(`${session.example.base}/`);
+  }, 60_000);
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.example?.stop();
+    rmSync(profile, { recursive: true, force: true });
+  });
+  return session;
 }
