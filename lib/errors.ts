@@ -24,6 +24,10 @@ export const ErrorCode = {
   INTERNAL_ERROR: 500,
   STORAGE_NOT_CONFIGURED: 503,
   USE_STORE_UNAVAILABLE: 503,
+  IMAGE_UNSUPPORTED: 415,
+  IMAGE_INVALID: 422,
+  RENDER_BUSY: 503,
+  RENDER_FAILED: 500,
 } as const;
 
 /** One of the stable error codes, e.g. `'TOKEN_INVALID'`. */
@@ -53,6 +57,10 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   INTERNAL_ERROR: 'Internal server error.',
   STORAGE_NOT_CONFIGURED: 'The storage does not support this kind of download.',
   USE_STORE_UNAVAILABLE: 'The download could not be counted; try again shortly.',
+  IMAGE_UNSUPPORTED: 'This file is not an image that can be rendered.',
+  IMAGE_INVALID: 'This image cannot be decoded.',
+  RENDER_BUSY: 'Too many images are being rendered; try again shortly.',
+  RENDER_FAILED: 'The image could not be rendered.',
 };
 
 /** Options for {@link DownloadError}. */

@@ -37,7 +37,7 @@ export { memoryStorage, MemoryStorage } from './storage/memory-storage';
 export type { MemoryObjectOptions } from './storage/memory-storage';
 export { isSafeKey } from './storage/keys';
 export type {
-  ByteRange, CompleteStorageAdapter, OpenOptions, PresignedUrl, PresignOptions, RangeHint, ReadAt, StorageAdapter, StorageStat, StoredObject,
+  ByteRange, CompleteStorageAdapter, OpenOptions, PresignedUrl, PresignOptions, RangeHint, ReadAt, StorageAdapter, StorageStat, StoredObject, WriteOptions,
 } from './storage/types';
 export type { OpenFileCacheOptions } from './storage/open-file-cache';
 export { memoryUseStore } from './links/use-store';
@@ -45,3 +45,5 @@ export type { MemoryUseStoreOptions, UseResult, UseStore } from './links/use-sto
 export type { Disposition, FileRecord } from './types';
 export type { TenantConfig, TenantState } from './tenants/tenant-config';
 export type { TenantCacheOptions } from './tenants/tenant-cache';
+export type { Renditions, RenditionSource, RenditionVariant } from './renditions/types';
+export type { RenditionFit, RenditionFormat, RenditionParameters } from './renditions/parameters';

@@ -15,7 +15,7 @@ import { integerOption, optionalFunction, rejectUnknownKeys, requiredFunction } 
 export const SHARED_KEYS = [
   'findFile', 'storage', 'authorize', 'authenticate', 'tenant', 'fileId', 'signer', 'expiresIn', 'maxExpiresIn',
   'disposition', 'inlineTypes', 'headers', 'json', 'formatError', 'onEvent', 'scope', 'memoryBudget', 'errors', 'subject',
-  'linksValidAfter', 'isRevoked', 'useStore', 'bindTo', 'findFiles', 'tenantConfig', 'tenantCache',
+  'linksValidAfter', 'isRevoked', 'useStore', 'bindTo', 'findFiles', 'tenantConfig', 'tenantCache', 'renditions',
 ] as const;
 
 /** S3 refuses presigned URLs that live longer than this, and no token should outlive it either. */
@@ -149,6 +149,14 @@ function checkUseStore(where: string, store: unknown): void {
   }
 }
 
+function checkRenditions(where: string, renditions: unknown): void {
+  if (renditions === undefined) return;
+  const { fromQuery, fromOption, variant } = (renditions ?? {}) as Record<string, unknown>;
+  if (typeof renditions !== 'object' || typeof fromQuery !== 'function' || typeof fromOption !== 'function' || typeof variant !== 'function') {
+    throw new TypeError(`${where}: \`renditions\` must be made by imageRenditions({ presets }) from 'express-signed-downloads/images'.`);
+  }
+}
+
 /** Default bytes of files held for JSON encoding at once, per router (unless one file may be larger). */
 const DEFAULT_JSON_BUFFER = 8 * 1024 * 1024;
 
@@ -200,6 +208,7 @@ export function parseSettings<Principal, File extends FileRecord>(
   }
   checkSigner(where, options.signer, needs.signer);
   checkUseStore(where, options.useStore);
+  checkRenditions(where, options.renditions);
   const maxExpiresIn = integerOption(where, 'maxExpiresIn', options.maxExpiresIn, 86400, 1, ABSOLUTE_MAX_EXPIRES_IN);
   if (options.expiresIn !== undefined) integerOption(where, 'expiresIn', options.expiresIn, 0, 1, maxExpiresIn);
   const settings: Settings = {

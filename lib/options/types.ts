@@ -6,6 +6,7 @@ import type { DownloadClaims, Signer } from '../tokens/signer';
 import type { Disposition, FileRecord } from '../types';
 import type { TenantCacheOptions } from '../tenants/tenant-cache';
 import type { TenantConfig } from '../tenants/tenant-config';
+import type { Renditions } from '../renditions/types';
 
 /** A value or a promise of it: every host hook may be sync or async. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -203,6 +204,13 @@ export interface SharedOptions<Principal = unknown, File extends FileRecord = Fi
   tenantConfig?: ((tenant: string, req: Request | undefined) => MaybePromise<TenantConfig | null | undefined>) | undefined;
   /** Bounds the cache of `tenantConfig` answers: `{ max: 10000, ttlSeconds: 60, unknownTtlSeconds: 10 }` by default. */
   tenantCache?: TenantCacheOptions | undefined;
+  /**
+   * Image renditions (`imageRenditions({ presets })` from
+   * `express-signed-downloads/images`): issuing takes `?rendition=<preset>`
+   * and binds it into the link, which then serves the rendered image;
+   * `serveDownload` takes `?rendition=` directly. See the README's "Image renditions".
+   */
+  renditions?: Renditions | undefined;
 }
 
 /** What {@link SharedOptions.isRevoked} is asked about. */

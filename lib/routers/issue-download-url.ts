@@ -161,7 +161,7 @@ export function issueDownloadUrl<Principal = unknown, File extends FileRecord = 
   const handler = downloadRoute(settings, async (req, res, context) => {
     const { settings: own, ...target } = await authorizedFile(
       req, settings, context,
-      (chosen) => requestedLink(req, chosen.expiresIn ?? 3600, chosen.maxExpiresIn, useLimitsFor(chosen, uses, mode)),
+      (chosen) => requestedLink(req, chosen.expiresIn ?? 3600, chosen.maxExpiresIn, useLimitsFor(chosen, uses, mode), mode === 'presigned' ? 'presigned' : chosen.renditions),
       method === 'POST' ? () => ensureBody(req, res) : undefined,
     );
     const { body, event } = await issueLink(own, issuer, req, context, target, target.input);

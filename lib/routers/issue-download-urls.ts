@@ -126,7 +126,7 @@ export function issueDownloadUrls<Principal = unknown, File extends FileRecord =
     const raw = idList(await readIds(req), maxBatch);
     await resolveTenant(req, settings, context, context.principal);
     const own = await settingsFor(settings, context.tenant, req);
-    const link = requestedLink(req, own.expiresIn ?? 3600, own.maxExpiresIn, useLimitsFor(own, uses, mode));
+    const link = requestedLink(req, own.expiresIn ?? 3600, own.maxExpiresIn, useLimitsFor(own, uses, mode), mode === 'presigned' ? 'presigned' : own.renditions);
     let find = (id: string): Promise<unknown> => Promise.resolve(own.findFile(id, req));
     if (own.findFiles !== undefined) {
       const wanted = [...new Set(raw.filter((id): id is string | number => typeof id === 'string' || typeof id === 'number').map(String))];

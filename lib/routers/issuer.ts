@@ -25,6 +25,8 @@ export interface IssuedUrlBody {
   expires_at: string;
   file_id: string;
   filename: string | null;
+  /** The image rendition the link serves (`?rendition=`), if one was asked for. */
+  rendition?: string;
 }
 
 /** How an issuing router makes its links: fixed at start-up. */
@@ -70,7 +72,7 @@ export async function issueLink<File extends FileRecord>(
     // path: before publicBaseUrl's prefix, which a proxy strips), unless a scope is set.
     const signed = await signLink(settings, url, new URL(base, 'http://app.invalid').pathname, {
       fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn: link.expiresIn,
-      subject, maxUses: link.maxUses, holder,
+      subject, maxUses: link.maxUses, holder, rendition: link.rendition,
     }, config.stableUrls);
     issued = {
       url: signed.url, token: signed.token, expires: signed.expires,
@@ -91,6 +93,7 @@ export async function issueLink<File extends FileRecord>(
       expires_at: new Date(issued.expires * 1000).toISOString(),
       file_id: context.fileId!,
       filename: downloadFilename(target.file.filename, target.key) ?? null,
+      ...(link.rendition === undefined ? {} : { rendition: link.rendition }),
     },
     event: issued.event,
   };

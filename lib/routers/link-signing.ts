@@ -31,6 +31,8 @@ export interface LinkInput {
   subject?: string | undefined;
   maxUses?: number | undefined;
   holder?: string | undefined;
+  /** The image rendition the link serves (canonical, from the `renditions` option). */
+  rendition?: string | undefined;
 }
 
 /** A signed link: the URL with `token` and `expires`, and what the token says. */
@@ -51,7 +53,7 @@ export interface SignedLink {
 export async function signLink(settings: Settings, url: URL, appPath: string, input: LinkInput, stable: StableUrlsOptions | undefined): Promise<SignedLink> {
   const { token, expires, jti, stable: isStable, expiresIn } = await settings.signer!.sign({
     fileId: input.fileId, tenant: input.tenant, disposition: input.disposition, expiresIn: input.expiresIn,
-    scope: settings.scope ?? appPath, subject: input.subject, maxUses: input.maxUses, holder: input.holder,
+    scope: settings.scope ?? appPath, subject: input.subject, maxUses: input.maxUses, holder: input.holder, rendition: input.rendition,
     ...(stable === undefined ? {} : { bucketSeconds: stable.bucketSeconds, maxLifetime: settings.maxExpiresIn }),
   });
   const link = new URL(url.href);

@@ -1,6 +1,7 @@
 import { DownloadError } from '../errors';
 import type { Request } from 'express';
 import { queryOf, single } from '../http/query';
+import { requestedRendition, type RenditionSupport } from '../renditions/requested';
 import type { Disposition } from '../types';
 
 const INTEGER = /^[0-9]{1,9}$/;
@@ -52,21 +53,24 @@ function requestedUses(query: URLSearchParams, limits: UseLimits): number | unde
   return value;
 }
 
-/** What a caller asks of a link: its lifetime, disposition and use limit (absent: the router's default). */
+/** What a caller asks of a link: its lifetime, disposition, use limit (absent: the router's default) and image rendition. */
 export interface LinkRequest {
   expiresIn: number;
   disposition: Disposition | undefined;
   maxUses: number | undefined;
+  rendition: string | undefined;
 }
 
-const NO_USE_LIMITS: UseLimits = { fallback: undefined, max: undefined };
+/** A router that issues no counted links. */
+export const NO_USE_LIMITS: UseLimits = { fallback: undefined, max: undefined };
 
-/** Reads `expires_in`, `disposition` and `max_uses` from the query, all validated. */
-export function requestedLink(req: Request, fallbackLifetime: number, maxLifetime: number, uses: UseLimits = NO_USE_LIMITS): LinkRequest {
+/** Reads `expires_in`, `disposition`, `max_uses` and `rendition` from the query, all validated. */
+export function requestedLink(req: Request, fallbackLifetime: number, maxLifetime: number, uses: UseLimits, renditions: RenditionSupport): LinkRequest {
   const query = queryOf(req);
   return {
     expiresIn: requestedLifetime(query, fallbackLifetime, maxLifetime),
     disposition: requestedDisposition(query),
     maxUses: requestedUses(query, uses),
+    rendition: requestedRendition(renditions, query),
   };
 }

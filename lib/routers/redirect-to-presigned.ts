@@ -6,7 +6,7 @@ import type { FileRecord } from '../types';
 import { authorizedFile } from './access';
 import { downloadRoute, downloadRouter, report } from './context';
 import { presignFile } from './presign';
-import { requestedLink } from './query-options';
+import { NO_USE_LIMITS, requestedLink } from './query-options';
 
 /** Options of {@link redirectToPresigned}. */
 export interface RedirectToPresignedOptions<Principal = unknown, File extends FileRecord = FileRecord> extends SharedOptions<Principal, File> {
@@ -45,7 +45,7 @@ export function redirectToPresigned<Principal = unknown, File extends FileRecord
   return downloadRouter(settings, (router) => router.get(
     path,
     downloadRoute(settings, async (req, res, context) => {
-      const { settings: own, ...target } = await authorizedFile(req, settings, context, (chosen) => requestedLink(req, chosen.expiresIn ?? 900, chosen.maxExpiresIn));
+      const { settings: own, ...target } = await authorizedFile(req, settings, context, (chosen) => requestedLink(req, chosen.expiresIn ?? 900, chosen.maxExpiresIn, NO_USE_LIMITS, 'presigned'));
       const { expiresIn, disposition } = target.input;
       const { url } = await presignFile(own, target, disposition ?? (await own.disposition(target.file, req)), expiresIn);
       res.writeHead(307, {

@@ -6,6 +6,8 @@ import type { JsonFileBody } from '../http/serve-file';
 import { LINK_ONLY, parsePath, parseSettings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
 import type { FileRecord } from '../types';
+import { queryOf } from '../http/query';
+import { requestedRendition } from '../renditions/requested';
 import { authorizedFile } from './access';
 import { downloadRoute, downloadRouter } from './context';
 import { serveRecord, type ServeMode } from './serve-record';
@@ -56,6 +58,7 @@ export function serveDownload<Principal = unknown, File extends FileRecord = Fil
         cacheControl: 'private, no-cache',
         formatResponse: options.formatResponse as ServeMode['formatResponse'],
         offload,
+        rendition: requestedRendition(own.renditions, queryOf(req)),
       });
     }),
   ));

@@ -13,6 +13,7 @@ import type { Disposition, FileRecord } from '../types';
 import type { DownloadableFile } from './access';
 import { report, type RequestContext } from './context';
 import { wrongResult } from './hook-result';
+import { renditionTarget } from '../renditions/serve-rendition';
 
 /** How one serving router differs from the other. */
 export interface ServeMode {
@@ -30,6 +31,8 @@ export interface ServeMode {
   linkTag?: ((validator: string) => string) | undefined;
   /** See `ServeFileInput.etagOnlyWithBytes`. */
   etagOnlyWithBytes?: boolean | undefined;
+  /** The image rendition to serve instead of the file (canonical, from the token or the query). */
+  rendition?: string | undefined;
 }
 
 const isHeaderValue = (value: unknown) =>
@@ -86,16 +89,20 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
       uses: context.uses,
       ...outcome,
     });
-  const headers = mode.headers === undefined ? hostHeaders : { ...mode.headers, ...hostHeaders };
-  if (mode.offload !== undefined && (await offloaded(req, res, settings, target, mode, headers))) {
+  const routerHeaders = mode.headers === undefined ? hostHeaders : { ...mode.headers, ...hostHeaders };
+  // A rendition is made here, never by the web server in front: it serves what it has, the file.
+  const rendition = mode.rendition === undefined ? undefined : await renditionTarget(req, settings, context.tenant, target, mode.rendition);
+  const headers = rendition?.varies === true ? { Vary: 'Accept', ...routerHeaders } : routerHeaders;
+  if (rendition === undefined && mode.offload !== undefined && (await offloaded(req, res, settings, target, mode, headers))) {
     served({ status: 200, bytes: 0, range: undefined, aborted: false }, true);
     return;
   }
+  const origin = rendition ?? { ...target, storage: settings.storage };
   await serveFile(req, res, {
-    file: target.file,
-    key: target.key,
-    known: target.known,
-    storage: settings.storage,
+    file: origin.file,
+    key: origin.key,
+    known: origin.known,
+    storage: origin.storage,
     disposition: mode.disposition,
     isInlineSafe: settings.isInlineSafe,
     cacheControl: mode.cacheControl,

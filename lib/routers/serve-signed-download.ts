@@ -145,6 +145,8 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
         linkTag: hasLinkTag(claims, graceSeconds) ? (validator) => own.signer!.linkTag(claims, validator) : undefined,
         etagOnlyWithBytes: claims.maxUses !== undefined,
         admit: linkGate(own, context, claims, graceSeconds),
+        // The token binds the rendition: the query cannot change size, format or quality.
+        rendition: claims.rendition,
       });
     }),
   ));

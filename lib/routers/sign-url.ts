@@ -2,6 +2,8 @@ import { parseSettings, type Settings } from '../options/settings';
 import type { SharedOptions } from '../options/types';
 import { integerOption } from '../options/validate';
 import { MAX_USES_LIMIT } from '../tokens/claims';
+import type { RenditionParameters } from '../renditions/parameters';
+import type { Renditions } from '../renditions/types';
 import type { Disposition, FileRecord } from '../types';
 import { checkedFileId, settingsFor } from './access';
 import { parsePublicBaseUrl } from './issue-download-url';
@@ -25,6 +27,12 @@ export interface SignUrlOptions {
   maxUses?: number | undefined;
   /** Cache-stable: the same URL for the same input within a bucket. */
   stableUrls?: StableUrlsOptions | undefined;
+  /**
+   * An image rendition to serve instead of the file (needs the shared
+   * `renditions`): a preset name (`'thumb'`), or free parameters
+   * (`{ width: 640, format: 'webp' }`) where the renditions allow them.
+   */
+  rendition?: string | RenditionParameters | undefined;
 }
 
 /** A link made outside a request. */
@@ -36,7 +44,13 @@ export interface SignedUrl {
   jti: string;
 }
 
-const KEYS = ['fileId', 'baseUrl', 'tenant', 'disposition', 'expiresIn', 'subject', 'maxUses', 'stableUrls'];
+const KEYS = ['fileId', 'baseUrl', 'tenant', 'disposition', 'expiresIn', 'subject', 'maxUses', 'stableUrls', 'rendition'];
+
+function renditionOption(where: string, renditions: Renditions | undefined, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (renditions === undefined) throw new TypeError(`${where}: \`rendition\` needs the shared \`renditions\` option (imageRenditions from 'express-signed-downloads/images') in createDownloads.`);
+  return renditions.fromOption(value);
+}
 
 /**
  * Makes `signUrl` for `createDownloads`: a signed link with no request in
@@ -64,9 +78,10 @@ export function urlSigner<Principal, File extends FileRecord>(shared: SharedOpti
     const expiresIn = integerOption(where, 'expiresIn', options.expiresIn, own.expiresIn ?? 3600, 1, own.maxExpiresIn);
     const maxUses = options.maxUses === undefined ? own.tenantPolicy?.maxUses : integerOption(where, 'maxUses', options.maxUses, 0, 1, MAX_USES_LIMIT, 'uses');
     if (maxUses !== undefined && own.useStore === undefined) throw new TypeError(`${where}: \`maxUses\` needs a \`useStore\` in createDownloads to count uses.`);
+    const rendition = renditionOption(where, own.renditions, options.rendition);
     const url = new URL(`${base}/${fileIdSegment(fileId)}/content`);
     const signed = await signLink(own, url, url.pathname, {
-      fileId, tenant, disposition: disposition as Disposition, expiresIn, subject: options.subject, maxUses,
+      fileId, tenant, disposition: disposition as Disposition, expiresIn, subject: options.subject, maxUses, rendition,
     }, parseStableUrls(where, options.stableUrls, own));
     return { url: signed.url, token: signed.token, expires: signed.expires, jti: signed.jti };
   };

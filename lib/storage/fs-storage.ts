@@ -1,7 +1,9 @@
 import {
   close, closeSync, constants, fstat, open, openSync, read, readlink, readlinkSync, realpath, realpathSync, stat, statSync, type Stats,
 } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { rejectUnknownKeys } from '../options/validate';
 import { isSafeKey } from './keys';
@@ -124,7 +126,33 @@ export function fsStorage(options: FsStorageOptions): CompleteStorageAdapter {
     open,
     read: (key: string, range?: ByteRange) => readViaOpen(open, key, range),
     stat: (key: string) => statObject(open, key),
+    write: (key: string, body: Buffer) => writeObject(place, key, body),
   };
+}
+
+/**
+ * Writes `key` whole or not at all: into a temporary file beside it, then
+ * renamed over it, so a concurrent reader sees the old file or the new one.
+ * The directory it lands in must really lie inside root (a symlinked
+ * directory pointing out is refused).
+ */
+async function writeObject(place: Place, key: string, body: Buffer): Promise<void> {
+  if (!isSafeKey(key) || (!place.allowDotfiles && key.split('/').some((segment) => segment.startsWith('.')))) {
+    throw new TypeError(`fsStorage: ${JSON.stringify(key)} is not a key this storage writes.`);
+  }
+  const path = join(place.root, key);
+  const directory = dirname(path);
+  await mkdir(directory, { recursive: true });
+  const real = await realPath(directory);
+  if (real !== place.root && !isInside(place.root, real)) throw new Error(`fsStorage: the directory of ${JSON.stringify(key)} lies outside root.`);
+  const temporary = join(real, `.${randomBytes(8).toString('hex')}.tmp`);
+  try {
+    await writeFile(temporary, body, { flag: 'wx' });
+    await rename(temporary, join(real, path.slice(directory.length + 1)));
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** One storage's directory and how it reads it. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isSafeKey } from './keys';
 import { readViaOpen } from './read-via-open';
-import type { ByteRange, CompleteStorageAdapter, StorageStat, StoredObject } from './types';
+import type { ByteRange, CompleteStorageAdapter, StorageStat, StoredObject, WriteOptions } from './types';
 
 interface Entry {
   data: Buffer;
@@ -30,6 +30,11 @@ export class MemoryStorage implements CompleteStorageAdapter {
     if (options.contentType !== undefined) stat.contentType = options.contentType;
     this.#objects.set(key, { data: bytes, stat });
     return this;
+  }
+
+  /** `StorageAdapter.write`: `put`, for the variant stores of image renditions. */
+  async write(key: string, body: Buffer, options: WriteOptions): Promise<void> {
+    this.put(key, body, { contentType: options.contentType });
   }
 
   /** Removes `key`; true when it was there. */

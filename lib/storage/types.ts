@@ -77,6 +77,11 @@ export interface PresignedUrl {
   expires: number;
 }
 
+/** What {@link StorageAdapter.write} stores with the bytes. */
+export interface WriteOptions {
+  contentType?: string | undefined;
+}
+
 /**
  * Where the bytes live. Implement `open` (one trip per request: size,
  * validators and bytes from one call), or the older pair `stat` + `read`,
@@ -106,6 +111,12 @@ export interface StorageAdapter {
    * it may expire sooner than `options.expiresIn` from now (a cached URL).
    */
   presign?(key: string, options: PresignOptions): Promise<string | PresignedUrl>;
+  /**
+   * Optional: stores `body` under `key`, replacing what is there, so that
+   * no reader ever sees a partial object. The routers never write; image
+   * renditions keep their rendered variants this way (`storageVariants`).
+   */
+  write?(key: string, body: Buffer, options: WriteOptions): Promise<void>;
 }
 
 /** A storage adapter with every door: what the built-in adapters return. */

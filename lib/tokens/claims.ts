@@ -38,6 +38,8 @@ export interface SignInput {
   bucketSeconds?: number | undefined;
   /** With `bucketSeconds`: the longest lifetime rounding may give; past it the token is not stable. */
   maxLifetime?: number | undefined;
+  /** The image rendition the link serves (`rn`): a preset name or canonical parameters, from the `renditions` option. */
+  rendition?: string | undefined;
 }
 
 /** What `verify` must find in the token, or it throws `TOKEN_INVALID`. */
@@ -71,6 +73,8 @@ export interface DownloadClaims {
   holder?: string | undefined;
   /** Verified within a grace period after `expires` (`graceSeconds` on the signed route). */
   expired?: boolean | undefined;
+  /** The image rendition the link serves (`rn`), instead of the file itself. */
+  rendition?: string | undefined;
 }
 
 /** What a token carries besides the caller's input: made by the signer. */
@@ -80,6 +84,9 @@ export interface IssuedParts {
   jti: string;
   holder: string | undefined;
 }
+
+/** Longest rendition a token may carry: a preset name or a canonical parameter list is far shorter. */
+export const MAX_RENDITION_LENGTH = 256;
 
 /** Largest `maxUses` a token may carry. */
 export const MAX_USES_LIMIT = 1_000_000;
@@ -97,6 +104,7 @@ export function payloadOf(input: SignInput, parts: IssuedParts): Record<string, 
   if (input.scope !== undefined) payload.scp = input.scope;
   if (input.subject !== undefined) payload.sub = input.subject;
   if (input.maxUses !== undefined) payload.mu = input.maxUses;
+  if (input.rendition !== undefined) payload.rn = input.rendition;
   if (parts.holder !== undefined) payload.hb = parts.holder;
   payload.aud = AUDIENCE;
   payload.iat = parts.issuedAt;
@@ -113,7 +121,7 @@ const isTime = (value: unknown): value is number => typeof value === 'number' &&
  * seconds of skew on `exp` and `nbf`), and well-typed bindings.
  */
 export function readClaims(payload: Record<string, unknown>, nowSeconds: number, clockTolerance: number, graceSeconds = 0): DownloadClaims {
-  const { fid, ten, dis, scp, sub, aud, iat, exp, nbf, jti, mu, hb } = payload;
+  const { fid, ten, dis, scp, sub, aud, iat, exp, nbf, jti, mu, hb, rn } = payload;
   if (aud !== AUDIENCE && !(Array.isArray(aud) && aud.includes(AUDIENCE))) throw invalid(new Error('token is for another audience'));
   if (!isTime(iat) || !isTime(exp)) throw invalid(new Error('token has no valid iat / exp'));
   if (nowSeconds - clockTolerance >= exp + graceSeconds) throw invalid(new Error('token expired'));
@@ -123,6 +131,7 @@ export function readClaims(payload: Record<string, unknown>, nowSeconds: number,
     throw invalid(new Error('malformed binding claims'));
   }
   if (dis !== undefined && dis !== 'inline' && dis !== 'attachment') throw invalid(new Error('bad disposition claim'));
+  if (rn !== undefined && !(typeof rn === 'string' && rn !== '' && rn.length <= MAX_RENDITION_LENGTH)) throw invalid(new Error('malformed rn claim'));
   if (!(jti === undefined || (typeof jti === 'string' && jti !== '' && jti.length <= 64)) || !optionalString(hb)) throw invalid(new Error('malformed jti / hb claim'));
   // A use limit is counted per jti: one without the other would be a link nobody can count.
   if (mu !== undefined && !(Number.isInteger(mu) && (mu as number) >= 1 && (mu as number) <= MAX_USES_LIMIT && jti !== undefined)) throw invalid(new Error('malformed mu claim'));
@@ -134,6 +143,7 @@ export function readClaims(payload: Record<string, unknown>, nowSeconds: number,
   if (dis !== undefined) claims.disposition = dis;
   if (scp !== undefined) claims.scope = scp as string;
   if (sub !== undefined) claims.subject = sub as string;
+  if (rn !== undefined) claims.rendition = rn as string;
   return claims;
 }
 

@@ -2,7 +2,7 @@ import { rejectUnknownKeys } from '../options/validate';
 import { randomBytes } from 'node:crypto';
 import type { Jwk } from './jwk';
 import {
-  invalid, matchClaims, MAX_USES_LIMIT, payloadOf, readClaims, TOKEN_TYPE, type DownloadClaims, type SignInput, type VerifyExpectation,
+  invalid, matchClaims, MAX_RENDITION_LENGTH, MAX_USES_LIMIT, payloadOf, readClaims, TOKEN_TYPE, type DownloadClaims, type SignInput, type VerifyExpectation,
 } from './claims';
 import { decodeSegment, encodeSegment, isCanonical } from './compact';
 import { holderClaim, isHolder } from './holder';
@@ -330,6 +330,9 @@ class TokenSigner implements Signer {
     if (!Number.isInteger(input.expiresIn) || input.expiresIn <= 0) throw new RangeError('sign: expiresIn must be a positive integer number of seconds.');
     if (input.maxUses !== undefined && !(Number.isInteger(input.maxUses) && input.maxUses >= 1 && input.maxUses <= MAX_USES_LIMIT)) {
       throw new RangeError(`sign: maxUses must be an integer from 1 to ${MAX_USES_LIMIT}.`);
+    }
+    if (input.rendition !== undefined && !(typeof input.rendition === 'string' && input.rendition !== '' && input.rendition.length <= MAX_RENDITION_LENGTH)) {
+      throw new TypeError(`sign: rendition must be a string of 1 to ${MAX_RENDITION_LENGTH} characters.`);
     }
     if (input.holder !== undefined && (typeof input.holder !== 'string' || signingKey.keyedHash === undefined)) {
       throw new TypeError('sign: holder must be a string, and the signing key an HS256 secret or a private key.');

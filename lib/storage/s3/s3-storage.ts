@@ -3,7 +3,7 @@ import { DownloadError } from '../../errors';
 import { rejectUnknownKeys } from '../../options/validate';
 import { isSafeKey } from '../keys';
 import { readViaOpen } from '../read-via-open';
-import type { ByteRange, CompleteStorageAdapter, OpenOptions, PresignOptions, PresignedUrl, StorageAdapter, StorageStat, StoredObject } from '../types';
+import type { ByteRange, CompleteStorageAdapter, OpenOptions, WriteOptions, PresignOptions, PresignedUrl, StorageAdapter, StorageStat, StoredObject } from '../types';
 import { loadAwsSdk } from './load-sdk';
 import { PresignCache, type PresignCacheOptions } from './presign-cache';
 import { openS3Object } from './s3-object';
@@ -132,6 +132,17 @@ export function s3Storage(options: S3StorageOptions): CompleteStorageAdapter & R
         );
       if (cache === undefined) return { url: await sign(), expires: Math.floor(Date.now() / 1000) + expiresIn };
       return cache.get(`${Key}\n${presign.disposition}\n${presign.contentType ?? ''}\n${expiresIn}`, expiresIn, sign);
+    },
+
+    async write(key: string, body: Buffer, write: WriteOptions): Promise<void> {
+      const Key = objectKey(key);
+      if (Key === undefined) throw new TypeError(`s3Storage: ${JSON.stringify(key)} is not a key this storage writes.`);
+      try {
+        // One PutObject: S3 makes an object visible whole or not at all.
+        await client.send(new sdk.s3.PutObjectCommand({ Bucket: bucket, Key, Body: body, ContentLength: body.length, ContentType: write.contentType }));
+      } catch (error) {
+        throw storageError(error);
+      }
     },
   };
 }
