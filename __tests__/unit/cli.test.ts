@@ -78,12 +78,13 @@ describe('inspect: why is my link 401?', () => {
 
   test('it says what it cannot see (use counts, the holder), and refuses a URL whose path the token is not bound to', async () => {
     const signer = createSigner({ secret: SECRET });
-    const { token, expires } = await signer.sign({ fileId: '42', scope: '/files/42/content', expiresIn: 600, maxUses: 1, holder: 'session-a' });
+    const { token, expires } = await signer.sign({ fileId: '42', scope: '/files/42/content', expiresIn: 600, maxUses: 1, holder: 'session-a', rendition: 'thumb' });
     const url = `https://app.example.com/files/42/content?token=${token}&expires=${expires}`;
     const counted = run('inspect', url, '--secret', SECRET);
     expect(counted.code).toBe(0);
     expect(counted.out).toContain('its use count (maxUses 1: a used-up link is 410)');
     expect(counted.out).toContain('the holder: the request must carry the bindTo value (session) it was issued to');
+    expect(counted.out).toContain('the rendition "thumb": the app\'s renditions must still know it, and the file must be an image they render');
     const proxied = run('inspect', url.replace('/files/', '/api/files/'), '--secret', SECRET);
     expect(proxied.code).toBe(0);
     expect(proxied.out).toContain('(fine when a proxy strips the prefix)');

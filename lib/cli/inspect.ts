@@ -59,6 +59,7 @@ function unseen(claims: Record<string, unknown>): string[] {
   const more = ['the file id and tenant it is redeemed for', 'revocation (linksValidAfter, isRevoked)'];
   if (claims.mu !== undefined) more.push(`its use count (maxUses ${String(claims.mu)}: a used-up link is 410)`);
   if (claims.hb !== undefined) more.push('the holder: the request must carry the bindTo value (session) it was issued to');
+  if (claims.rn !== undefined) more.push(`the rendition ${JSON.stringify(claims.rn)}: the app's renditions must still know it, and the file must be an image they render`);
   return more;
 }
 
