@@ -65,9 +65,9 @@ export async function createFixtures() {
      * app would for an e-mail: the scope is the route's path. `extraLife`
      * makes otherwise identical tokens distinct (HS256 is deterministic).
      */
-    async signedPath(id, extraLife = 0) {
+    async signedPath(id, extraLife = 0, rendition = undefined) {
       const path = `/files/${id}/content`;
-      const { token, expires } = await signer.sign({ fileId: id, scope: path, expiresIn: LIFETIME + extraLife });
+      const { token, expires } = await signer.sign({ fileId: id, scope: path, expiresIn: LIFETIME + extraLife, rendition });
       return `${path}?token=${token}&expires=${expires}`;
     },
     cleanup: () => rm(root, { recursive: true, force: true }),

@@ -24,6 +24,7 @@ import { largeStream, range1MiB } from './large.mjs';
 import { mounts } from './mounts.mjs';
 import { offload } from './offload.mjs';
 import { redirect } from './redirect.mjs';
+import { renditionCold, renditionHit } from './renditions.mjs';
 import { s3Proxy } from './s3-proxy.mjs';
 import { rss } from './rss.mjs';
 import { smallJose, smallStatic } from './small.mjs';
@@ -47,6 +48,8 @@ export const scenarios = [
   tenants,
   tenantsMemory,
   mounts,
+  renditionHit,
+  renditionCold,
 ];
 
 /** The scenarios `--only` asks for (by name or alias), in registry order; throws on an unknown name. */

@@ -139,3 +139,22 @@ export function mountedTenants({ root, secret, apiKey, tenants = 1 }) {
   for (let i = 0; i < tenants; i++) app.use(`/t/t${i}/files`, downloads.serveSignedDownload(), downloads.issueDownloadUrl());
   return app;
 }
+
+/**
+ * serveSignedDownload with image renditions: `photo` is photo.jpg, preset
+ * w512 a 512-pixel WebP. `keepVariants: false` keeps none, so every request renders.
+ */
+export async function signedRendition({ root, secret, keepVariants = true }) {
+  const { imageRenditions, memoryVariants } = await import('express-signed-downloads/images');
+  const app = express();
+  app.use('/files', serveSignedDownload({
+    storage: fsStorage({ root }),
+    signer: createSigner({ secret }),
+    findFile: (id) => ({ id, key: id === 'photo' ? 'photo.jpg' : `${id}.bin` }),
+    renditions: imageRenditions({
+      presets: { w512: { width: 512, format: 'webp', quality: 80 } },
+      ...(keepVariants ? {} : { variants: memoryVariants({ maxBytes: 0 }) }),
+    }),
+  }));
+  return app;
+}

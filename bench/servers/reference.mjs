@@ -69,3 +69,20 @@ export function joseIssue({ secret, apiKey }) {
   });
   return app;
 }
+
+/** What an app writes by hand: read the photo, the same sharp pipeline as the rendition, send it. */
+export async function sharpRoute({ root }) {
+  const { default: sharp } = await import('sharp');
+  const { readFile } = await import('node:fs/promises');
+  const app = express();
+  app.get('/render/:name', async (req, res, next) => {
+    try {
+      const input = await readFile(join(root, basename(req.params.name)));
+      const output = await sharp(input).autoOrient().resize({ width: 512, height: 2500, fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+      res.type('image/webp').send(output);
+    } catch (error) {
+      next(error);
+    }
+  });
+  return app;
+}
