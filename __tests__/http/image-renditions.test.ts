@@ -375,7 +375,7 @@ describe('safe by default', () => {
     expect([refused.status, JSON.parse(refused.body.toString()).error.details.reason]).toEqual([415, 'animated']);
   });
 
-  test('a rendition is inline as an image, and the original rules still hold for the source: an HTML file is no image', async () => {
+  test('a rendition keeps the disposition the link asked for, and nosniff', async () => {
     const { app } = setup();
     const res = await get(app, (await issue(app, 'photo', 'rendition=thumb&disposition=attachment')).path, { Accept: 'image/webp' });
     expect(res.headers['content-disposition']).toBe('attachment; filename=photo.webp');

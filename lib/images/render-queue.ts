@@ -59,11 +59,6 @@ export class RenderQueue {
     });
   }
 
-  /** Renders running or waiting. */
-  get pending(): number {
-    return this.#pending;
-  }
-
   #enqueue(tenant: string, job: Job): void {
     const jobs = this.#waiting.get(tenant);
     if (jobs !== undefined) {

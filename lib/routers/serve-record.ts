@@ -97,12 +97,12 @@ export async function serveRecord(req: Request, res: Response, settings: Setting
     served({ status: 200, bytes: 0, range: undefined, aborted: false }, true);
     return;
   }
-  const origin = rendition ?? { ...target, storage: settings.storage };
+  const origin = rendition ?? target;
   await serveFile(req, res, {
     file: origin.file,
     key: origin.key,
     known: origin.known,
-    storage: origin.storage,
+    storage: rendition?.storage ?? settings.storage,
     disposition: mode.disposition,
     isInlineSafe: settings.isInlineSafe,
     cacheControl: mode.cacheControl,

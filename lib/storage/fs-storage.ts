@@ -3,7 +3,7 @@ import {
 } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { rejectUnknownKeys } from '../options/validate';
 import { isSafeKey } from './keys';
@@ -137,7 +137,7 @@ export function fsStorage(options: FsStorageOptions): CompleteStorageAdapter {
  * directory pointing out is refused).
  */
 async function writeObject(place: Place, key: string, body: Buffer): Promise<void> {
-  if (!isSafeKey(key) || (!place.allowDotfiles && key.split('/').some((segment) => segment.startsWith('.')))) {
+  if (!isKeyOf(place, key)) {
     throw new TypeError(`fsStorage: ${JSON.stringify(key)} is not a key this storage writes.`);
   }
   const path = join(place.root, key);
@@ -148,7 +148,7 @@ async function writeObject(place: Place, key: string, body: Buffer): Promise<voi
   const temporary = join(real, `.${randomBytes(8).toString('hex')}.tmp`);
   try {
     await writeFile(temporary, body, { flag: 'wx' });
-    await rename(temporary, join(real, path.slice(directory.length + 1)));
+    await rename(temporary, join(real, basename(path)));
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
@@ -185,9 +185,14 @@ async function openInside(root: string, path: string): Promise<number | undefine
   return isInside(root, real) ? openFile(real, OPEN_FLAGS) : undefined;
 }
 
+/** Whether `key` may name a file of this storage at all: safe, and no dotfile segment unless allowed. */
+function isKeyOf(place: Place, key: string): boolean {
+  return isSafeKey(key) && (place.allowDotfiles || !key.split('/').some((segment) => segment.startsWith('.')));
+}
+
 /** Opens `key` and proves the descriptor is a regular file inside root; undefined when it is not. */
 async function openChecked(place: Place, key: string): Promise<OpenedFile | undefined> {
-  if (!isSafeKey(key) || (!place.allowDotfiles && key.split('/').some((segment) => segment.startsWith('.')))) return undefined;
+  if (!isKeyOf(place, key)) return undefined;
   const path = join(place.root, key);
   let fd: number | undefined;
   try {
