@@ -50,7 +50,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exi
  * `start(ctx)` returning the same shape (e.g. nginx for the `offload` scenario).
  */
 export async function startServer({ app, config }, { pin }) {
-  const [command, args] = pinned(pin, SERVER_CPU, process.execPath, [SERVER_ENTRY, app, JSON.stringify(config)]);
+  // ESD_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the servers (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = (process.env.ESD_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const [command, args] = pinned(pin, SERVER_CPU, process.execPath, [...nodeArgs, SERVER_ENTRY, app, JSON.stringify(config)]);
   const child = track(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } }));
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });

@@ -24,7 +24,12 @@ export interface VariantSettings {
   autoFormats: readonly ('avif' | 'webp')[];
 }
 
-/** What one variant is: its key in the store, its validator, and how it is made. */
+/**
+ * What one variant is: its key in the store, its validator, how it is made,
+ * and the one-object storage it is served from. Worked out once per source
+ * version, rendition and format, then reused: a stored variant's hit costs a
+ * map lookup, not a digest.
+ */
 interface Variant {
   storeKey: string;
   etag: string;
@@ -32,10 +37,17 @@ interface Variant {
   contentType: string;
   format: OutputFormat;
   rendering: Rendering;
+  /** The first request's source: later ones name the same object in the same version. */
   source: RenditionSource;
   /** The source's version the variant is made from: a source changed before the render is not stored under it. */
   version: string | undefined;
+  storage: StorageAdapter;
+  /** The last answer made, reused while the record's download name is the same. */
+  answer: RenditionVariant | undefined;
 }
+
+/** Variants worked out, at most: about 600 bytes each. */
+const KNOWN_VARIANTS = 4096;
 
 /** The source's version: the record's validator where it states one, else the store's, else size and time. */
 function versionOf(source: RenditionSource, object: StoredObject): string | undefined {
@@ -63,6 +75,9 @@ export class VariantSource {
 
   constructor(private readonly settings: VariantSettings) {}
 
+  /** Variants worked out, by source, version, rendition and format (oldest first out). */
+  readonly #known = new Map<string, Variant>();
+
   async variant(source: RenditionSource): Promise<RenditionVariant> {
     const rendering = this.settings.catalogue.rendering(source.rendition);
     // A link to a preset the app no longer has: there is no such image to serve.
@@ -75,6 +90,24 @@ export class VariantSource {
     if (from === undefined) throw new DownloadError('IMAGE_UNSUPPORTED', undefined, { cause: new Error(`${type} is not rendered`), details: { reason: 'type', type } });
     const format = chooseFormat(rendering.format, from, source.accept, this.settings.autoFormats);
     const version = versionOf(source, object);
+    const known = JSON.stringify([source.tenant ?? null, source.key, version ?? null, source.rendition, format]);
+    let variant = this.#known.get(known);
+    if (variant === undefined) {
+      variant = this.#described(source, rendering, format, version, object.lastModified);
+      this.#known.set(known, variant);
+      if (this.#known.size > KNOWN_VARIANTS) this.#known.delete(this.#known.keys().next().value!);
+    }
+    const filename = renamed(downloadFilename(source.file.filename, source.key), format);
+    let { answer } = variant;
+    if (answer === undefined || answer.filename !== filename) {
+      answer = { storage: variant.storage, key: variant.storeKey, contentType: variant.contentType, filename, varies: rendering.format === 'auto' };
+      variant.answer = answer;
+    }
+    return answer;
+  }
+
+  #described(source: RenditionSource, rendering: Rendering, format: OutputFormat, version: string | undefined, lastModified: Date | undefined): Variant {
+    // Keyed by what the rendering is, not by its name: two presets alike share their variants.
     const digest = createHash('sha256')
       .update(JSON.stringify([source.tenant ?? null, source.key, version ?? null, rendering.width ?? null, rendering.height ?? null, rendering.fit, rendering.quality, format]))
       .digest('base64url')
@@ -82,34 +115,26 @@ export class VariantSource {
     const variant: Variant = {
       storeKey: `${digest.slice(0, 2)}/${digest}${outputExtension(format)}`,
       etag: `"r-${digest}"`,
-      lastModified: object.lastModified,
+      lastModified,
       contentType: outputType(format),
       format,
       rendering,
       source,
       version,
+      storage: { open: (_key, options) => this.#open(variant, options) },
+      answer: undefined,
     };
-    return {
-      storage: this.#storageOf(variant),
-      key: variant.storeKey,
-      contentType: variant.contentType,
-      filename: renamed(downloadFilename(source.file.filename, source.key), format),
-      varies: rendering.format === 'auto',
-    };
+    return variant;
   }
 
-  /** The variant as a storage with one object: from the store, else rendered now. */
-  #storageOf(variant: Variant): StorageAdapter {
-    return {
-      open: async (_key: string, options: OpenOptions) => {
-        // The store's own validators are not the variant's: it is asked for bytes only.
-        const stored = await this.#stored(variant, { body: options.body, range: options.range });
-        const described = { etag: variant.etag, lastModified: variant.lastModified, contentType: variant.contentType };
-        if (stored !== null) return Object.assign(stored, described);
-        const bytes = await this.#rendered(variant);
-        return { size: bytes.length, body: bytes, ...described, close: () => undefined };
-      },
-    };
+  /** The variant as the one object of its storage: from the store, else rendered now. */
+  async #open(variant: Variant, options: OpenOptions): Promise<StoredObject> {
+    // The store's own validators are not the variant's: it is asked for bytes only.
+    const stored = await this.#stored(variant, { body: options.body, range: options.range });
+    const described = { etag: variant.etag, lastModified: variant.lastModified, contentType: variant.contentType };
+    if (stored !== null) return Object.assign(stored, described);
+    const bytes = await this.#rendered(variant);
+    return { size: bytes.length, body: bytes, ...described, close: () => undefined };
   }
 
   async #stored(variant: Variant, options: OpenOptions): Promise<StoredObject | null> {
