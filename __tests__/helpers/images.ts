@@ -74,3 +74,8 @@ export const hostileSvg = Buffer.from(
   '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100">' +
   '<image xlink:href="http://127.0.0.1:1/exfiltrate" width="100" height="100"/><script>alert(1)</script></svg>',
 );
+
+/** A PNG of noise: it compresses badly, so its renditions are large (past the engine's one-write size). */
+export function noisyPng(width = 600, height = 400): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
+}

@@ -8,7 +8,7 @@ import {
 } from '../../lib';
 import { imageRenditions, memoryVariants, storageVariants, type ImageRenditionsOptions, type VariantStore } from '../../lib/images';
 import { binary, SECRET, tempFiles } from '../helpers/app';
-import { animatedGif, hasGpsDirectory, hostileSvg, phonePhoto, pngBomb, transparentPng } from '../helpers/images';
+import { animatedGif, hasGpsDirectory, hostileSvg, noisyPng, phonePhoto, pngBomb, transparentPng } from '../helpers/images';
 
 // Renditions over real HTTP, on real images made by sharp: what a link binds,
 // what is rendered (sizes, formats, metadata), what is refused, and how often
@@ -19,15 +19,17 @@ const PRESETS: ImageRenditionsOptions['presets'] = {
   wide: { width: 640 },
   webp: { width: 320, format: 'webp', quality: 70 },
   origin: { width: 100, format: 'origin' },
+  large: { width: 500, format: 'png' },
 };
 
 let photo: Buffer;
 let png: Buffer;
 let gif: Buffer;
+let noise: Buffer;
 const corrupt = () => photo.subarray(0, 2000);
 
 beforeAll(async () => {
-  [photo, png, gif] = await Promise.all([phonePhoto(), transparentPng(), animatedGif()]);
+  [photo, png, gif, noise] = await Promise.all([phonePhoto(), transparentPng(), animatedGif(), noisyPng()]);
 });
 
 const records: Record<string, FileRecord> = {
@@ -40,6 +42,8 @@ const records: Record<string, FileRecord> = {
   bomb: { id: 'bomb', key: 'bomb.png', tenant: 'acme' },
   corrupt: { id: 'corrupt', key: 'corrupt.jpg', tenant: 'acme' },
   other: { id: 'other', key: 'other.jpg', tenant: 'globex' },
+  noise: { id: 'noise', key: 'noise.png', tenant: 'acme' },
+  versioned: { id: 'versioned', key: 'photo.jpg', filename: 'Photo.jpg', etag: '"v1"', tenant: 'acme' },
   named: { id: 'named', key: 'blob-1', filename: 'Holiday.JPG', contentType: 'image/jpeg', tenant: 'acme' },
 };
 
@@ -47,13 +51,16 @@ const records: Record<string, FileRecord> = {
 class SourceStorage implements StorageAdapter {
   readonly inner = memoryStorage();
   readonly reads: string[] = [];
+  /** Lookups without bytes (a source's type and version). */
+  readonly lookups: string[] = [];
   #held: { key: string; release: () => void }[] = [];
   #holding = false;
   #waiters: (() => void)[] = [];
 
   fill(): this {
     this.inner.put('photo.jpg', photo).put('alpha.png', png).put('moving.gif', gif).put('drawing.svg', hostileSvg).put('drawing.jpg', hostileSvg)
-      .put('report.pdf', '%PDF-1.4').put('bomb.png', pngBomb()).put('corrupt.jpg', corrupt()).put('other.jpg', photo).put('blob-1', photo);
+      .put('report.pdf', '%PDF-1.4').put('bomb.png', pngBomb()).put('corrupt.jpg', corrupt()).put('other.jpg', photo).put('blob-1', photo)
+      .put('noise.png', noise);
     return this;
   }
 
@@ -74,6 +81,7 @@ class SourceStorage implements StorageAdapter {
   }
 
   async open(key: string, options: OpenOptions) {
+    if (!options.body) this.lookups.push(key);
     if (options.body) {
       this.reads.push(key);
       if (this.#holding) {
@@ -220,7 +228,7 @@ describe('parameters and limits', () => {
     const { app } = setup();
     const res = await request(app).get('/orgs/acme/files/photo/download-url?rendition=huge').set('X-API-Key', 'key');
     expect(res.status).toBe(422);
-    expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { parameter: 'rendition', reason: 'unknown_preset', allowed: ['thumb', 'wide', 'webp', 'origin'] } });
+    expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { parameter: 'rendition', reason: 'unknown_preset', allowed: ['thumb', 'wide', 'webp', 'origin', 'large'] } });
   });
 
   test('free parameters are refused unless custom is on', async () => {
@@ -265,12 +273,28 @@ describe('parameters and limits', () => {
     expect(() => createDownloads({ storage: memoryStorage(), findFile: () => null, renditions: { presets: {} } as never })).toThrow(/must be made by imageRenditions/);
   });
 
-  test('?rendition= where no renditions are configured, or on a presigned mode, is 422, never the original', async () => {
+  test('?rendition= where no renditions are configured is 422, never the original', async () => {
     const plain = express();
     plain.use('/files', serveDownload({ storage: memoryStorage().put('photo.jpg', photo), findFile: (id) => ({ id, key: 'photo.jpg' }), authorize: () => true }));
     const res = await request(plain).get('/files/photo/download?rendition=thumb');
     expect(res.status).toBe(422);
-    expect(res.body.error.details).toMatchObject({ parameter: 'rendition', reason: 'not_configured' });
+    expect(res.body.error.details).toEqual({ parameter: 'rendition', in: 'query', reason: 'not_configured' });
+  });
+
+  test('a link that binds a rendition, redeemed where no renditions are configured, is the same 422, never the original', async () => {
+    const { app } = setup();
+    const { path } = await issue(app, 'photo', 'rendition=thumb');
+    const plain = express();
+    plain.use('/orgs/:orgId/files', createDownloads({
+      storage: memoryStorage().put('photo.jpg', photo), signer: createSigner({ secret: SECRET }), findFile: (id: string) => records[id] ?? null, tenant: (req) => req.params.orgId,
+    }).serveSignedDownload());
+    const res = await get(plain, path);
+    expect(res.status).toBe(422);
+    expect(JSON.parse(res.body.toString()).error).toEqual({
+      code: 'VALIDATION_ERROR', status: 422,
+      message: 'rendition is not accepted here: no renditions are configured (the renditions option).',
+      details: { parameter: 'rendition', in: 'token', reason: 'not_configured' },
+    });
   });
 });
 
@@ -416,6 +440,42 @@ describe('rendered once, served like a file', () => {
     expect(part.body.equals(whole.body.subarray(100, 200))).toBe(true);
     const beyond = await get(app, path, { Accept: 'image/webp', Range: `bytes=${whole.body.length}-` });
     expect([beyond.status, beyond.headers['content-range']]).toEqual([416, `bytes */${whole.body.length}`]);
+  });
+
+  test('a record that states its type and version is believed: a stored hit looks nothing up in the source; a new version renders anew', async () => {
+    const { app, storage } = setup();
+    const { path } = await issue(app, 'versioned', 'rendition=thumb');
+    const first = await get(app, path, { Accept: 'image/webp' });
+    expect([first.status, first.headers['content-type']]).toEqual([200, 'image/webp']);
+    storage.lookups.length = 0;
+    const second = await get(app, path, { Accept: 'image/webp' });
+    expect(second.body.equals(first.body)).toBe(true);
+    expect([storage.lookups, storage.reads]).toEqual([[], ['photo.jpg']]);
+    records.versioned!.etag = '"v2"';
+    try {
+      const changed = await get(app, path, { Accept: 'image/webp' });
+      expect(changed.status).toBe(200);
+      expect(changed.headers.etag).not.toBe(first.headers.etag);
+      expect(storage.reads).toEqual(['photo.jpg', 'photo.jpg']);
+    } finally {
+      records.versioned!.etag = '"v1"';
+    }
+  });
+
+  test('a variant larger than one write (64 KiB) is served whole when rendered and when stored, and in ranges', async () => {
+    const { app, storage } = setup();
+    const { path } = await issue(app, 'noise', 'rendition=large');
+    const rendered = await get(app, path);
+    expect([rendered.status, rendered.headers['content-type']]).toEqual([200, 'image/png']);
+    expect(rendered.body.length).toBeGreaterThan(64 * 1024);
+    expect(Number(rendered.headers['content-length'])).toBe(rendered.body.length);
+    expect(await metadataOf(rendered.body).then((meta) => [meta.format, meta.width])).toEqual(['png', 500]);
+    const stored = await get(app, path);
+    expect(stored.body.equals(rendered.body)).toBe(true);
+    const part = await get(app, path, { Range: 'bytes=60000-130000' });
+    expect([part.status, part.headers['content-range']]).toEqual([206, `bytes 60000-130000/${rendered.body.length}`]);
+    expect(part.body.equals(rendered.body.subarray(60000, 130001))).toBe(true);
+    expect(storage.reads).toEqual(['noise.png']);
   });
 
   test('concurrent first requests for one variant render it once', async () => {

@@ -146,3 +146,26 @@ test('positional reads use two buffers: the next chunk is read while the socket 
   stalled.destroy();
   server.close();
 });
+
+test('an object given as bytes alone (body, no readAt or stream) is served whole and in ranges past the one-write size', async () => {
+  // 200 KiB of distinct bytes: larger than one write (64 KiB), so the engine streams it.
+  const bytes = Buffer.from(Array.from({ length: 200 * 1024 }, (_, i) => (i * 7) % 251));
+  const bodyOnly: StorageAdapter = { open: async () => ({ size: bytes.length, etag: '"b1"', body: bytes, close: () => undefined }) };
+  const { server, url } = await listen(bodyOnly);
+  try {
+    const read = async (headers: Record<string, string>) => {
+      const res = await new Promise<IncomingMessage>((resolve, reject) => httpGet(`${url}/files/blob/download`, { headers }, resolve).on('error', reject));
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      return { status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) };
+    };
+    const whole = await read({});
+    expect([whole.status, whole.headers['content-length']]).toEqual([200, String(bytes.length)]);
+    expect(whole.body.equals(bytes)).toBe(true);
+    const part = await read({ Range: 'bytes=70000-150000' });
+    expect([part.status, part.headers['content-range']]).toEqual([206, `bytes 70000-150000/${bytes.length}`]);
+    expect(part.body.equals(bytes.subarray(70000, 150001))).toBe(true);
+  } finally {
+    server.close();
+  }
+});

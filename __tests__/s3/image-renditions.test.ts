@@ -70,9 +70,9 @@ test('a source in a bucket is rendered once, its variant stored under the prefix
   expect([meta.width, meta.height, meta.exif, hasGpsDirectory(meta.exif)]).toEqual([200, 200, undefined, false]);
   expect(one.reads()).toBe(1);
 
-  // The save may trail the answer: wait until the gateway lists it.
+  // The save may trail the answer: wait until the gateway lists it (a short pause between listings, not a deadline).
   let keys: string[] = [];
-  while (keys.length === 0) keys = await variantKeys();
+  while ((keys = await variantKeys()).length === 0) await new Promise((resolve) => setTimeout(resolve, 25));
   expect(keys).toEqual([expect.stringMatching(/^variants\/[A-Za-z0-9_-]{2}\/[A-Za-z0-9_-]{32}\.webp$/)]);
   const head = await client.send(new HeadObjectCommand({ Bucket: cache, Key: keys[0] }));
   expect([head.ContentType, head.ContentLength]).toEqual(['image/webp', first.body.length]);

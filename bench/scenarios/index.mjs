@@ -24,7 +24,8 @@ import { largeStream, range1MiB } from './large.mjs';
 import { mounts } from './mounts.mjs';
 import { offload } from './offload.mjs';
 import { redirect } from './redirect.mjs';
-import { renditionCold, renditionHit } from './renditions.mjs';
+import { renditionMemory } from './rendition-memory.mjs';
+import { renditionCold, renditionHit, renditionHitLookup } from './renditions.mjs';
 import { s3Proxy } from './s3-proxy.mjs';
 import { rss } from './rss.mjs';
 import { smallJose, smallStatic } from './small.mjs';
@@ -49,7 +50,9 @@ export const scenarios = [
   tenantsMemory,
   mounts,
   renditionHit,
+  renditionHitLookup,
   renditionCold,
+  renditionMemory,
 ];
 
 /** The scenarios `--only` asks for (by name or alias), in registry order; throws on an unknown name. */

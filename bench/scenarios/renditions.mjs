@@ -26,22 +26,32 @@ async function photoFixtures(root) {
 let made;
 const fixturesOf = (root) => (made ??= photoFixtures(root));
 
-/** A variant already in the store vs the same number of bytes as a plain file, both on serveSignedDownload. */
-export const renditionHit = {
-  name: 'rendition-hit',
-  title: 'rendered 512-px WebP on its signed link vs a plain file of the same size',
-  metric: 'rps',
-  connections: 50,
-  async prepare({ fixtures }) {
-    const { variantSha256 } = await fixturesOf(fixtures.root);
-    const config = fixtures.serverConfig;
-    const headers = { Accept: 'image/webp' };
-    return {
-      ours: { label: 'rendition (stored)', server: { app: 'signedRendition', config }, plan: { requests: [{ path: await fixtures.signedPath('photo', 0, 'w512'), headers }] }, checkBytes: false },
-      reference: { label: 'plain file', server: { app: 'signedDownload', config }, plan: { requests: [{ path: await fixtures.signedPath('variant'), headers, sha256: variantSha256 }] } },
-    };
-  },
-};
+/**
+ * A variant already in the store vs the same number of bytes as a plain file,
+ * both on serveSignedDownload, with records that state a version (as a
+ * database row does: no lookup of the source on a hit) or not (`-lookup`:
+ * each hit looks the source up for its version, as the plain file is opened).
+ */
+function renditionHitScenario(name, versioned) {
+  return {
+    name,
+    title: `rendered 512-px WebP on its signed link vs a plain file of the same size (records ${versioned ? 'with' : 'without'} a version)`,
+    metric: 'rps',
+    connections: 50,
+    async prepare({ fixtures }) {
+      const { variantSha256 } = await fixturesOf(fixtures.root);
+      const config = { ...fixtures.serverConfig, versioned };
+      const headers = { Accept: 'image/webp' };
+      return {
+        ours: { label: 'rendition (stored)', server: { app: 'signedRendition', config }, plan: { requests: [{ path: await fixtures.signedPath('photo', 0, 'w512'), headers }] }, checkBytes: false },
+        reference: { label: 'plain file', server: { app: 'signedDownload', config }, plan: { requests: [{ path: await fixtures.signedPath('variant'), headers, sha256: variantSha256 }] } },
+      };
+    },
+  };
+}
+
+export const renditionHit = renditionHitScenario('rendition-hit', true);
+export const renditionHitLookup = renditionHitScenario('rendition-hit-lookup', false);
 
 /** Every request renders (no variant is kept): our route against a hand-written one, one request at a time. */
 export const renditionCold = {

@@ -7,11 +7,13 @@ import { createDownloads, createSigner, fsStorage, issueDownloadUrl, issueDownlo
 // filename only, so every request does the storage.stat that express.static
 // also does: the comparison is serving against serving, not cache against stat.
 const findFile = (id) => ({ id, key: `${id}.bin`, filename: `${id}.bin` });
+// A record as a database row states it: with a version (its `etag`, as from `updated_at`).
+const withVersion = (record) => ({ ...record, etag: '"v1"' });
 
 /** serveSignedDownload on fsStorage: GET /files/:fileId/content?token=…&expires=… */
-export function signedDownload({ root, secret }) {
+export function signedDownload({ root, secret, versioned = false }) {
   const app = express();
-  app.use('/files', serveSignedDownload({ storage: fsStorage({ root }), signer: createSigner({ secret }), findFile }));
+  app.use('/files', serveSignedDownload({ storage: fsStorage({ root }), signer: createSigner({ secret }), findFile: versioned ? (id) => withVersion(findFile(id)) : findFile }));
   return app;
 }
 
@@ -141,18 +143,25 @@ export function mountedTenants({ root, secret, apiKey, tenants = 1 }) {
 }
 
 /**
- * serveSignedDownload with image renditions: `photo` is photo.jpg, preset
- * w512 a 512-pixel WebP. `keepVariants: false` keeps none, so every request renders.
+ * serveSignedDownload with image renditions: `photo…` ids are `photo….jpg`,
+ * the presets those of the config (default w512, a 512-pixel WebP); with
+ * `versioned` the records state their type and version (no source lookup on a hit).
+ * `keepVariants: false` keeps none, so every request renders.
  */
-export async function signedRendition({ root, secret, keepVariants = true }) {
+export async function signedRendition({ root, secret, keepVariants = true, presets = { w512: { width: 512, format: 'webp', quality: 80 } }, sharpCache = true, concurrency, versioned = false }) {
   const { imageRenditions, memoryVariants } = await import('express-signed-downloads/images');
+  if (!sharpCache) (await import('sharp')).default.cache(false);
   const app = express();
   app.use('/files', serveSignedDownload({
     storage: fsStorage({ root }),
     signer: createSigner({ secret }),
-    findFile: (id) => ({ id, key: id === 'photo' ? 'photo.jpg' : `${id}.bin` }),
+    findFile: (id) => {
+      const key = id.startsWith('photo') ? `${id}.jpg` : `${id}.bin`;
+      return versioned ? withVersion({ id, key, filename: key }) : { id, key };
+    },
     renditions: imageRenditions({
-      presets: { w512: { width: 512, format: 'webp', quality: 80 } },
+      presets,
+      concurrency,
       ...(keepVariants ? {} : { variants: memoryVariants({ maxBytes: 0 }) }),
     }),
   }));

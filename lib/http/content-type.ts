@@ -59,6 +59,11 @@ const declared = memo(1000, (value: string): ResolvedType => {
   return parsed === undefined ? { ...FALLBACK, trusted: false } : { ...parsed, trusted: true };
 });
 
+/** The type the record decides (its `contentType`, else its filename's extension), before any storage is asked. */
+export function recordedType(file: FileRecord): ResolvedType | undefined {
+  return file.contentType ? declared(file.contentType) : byName(file.filename);
+}
+
 /**
  * Content-Type by the documented order: record → filename → storage → key →
  * octet-stream. A type found by name gets a charset where mime-types has one.
@@ -66,9 +71,8 @@ const declared = memo(1000, (value: string): ResolvedType => {
  * the next source: it becomes octet-stream, always as an attachment.
  */
 export function resolveContentType(file: FileRecord, key: string, storageType: string | undefined): ResolvedType {
-  if (file.contentType) return declared(file.contentType);
-  const fromFilename = byName(file.filename);
-  if (fromFilename !== undefined) return fromFilename;
+  const recorded = recordedType(file);
+  if (recorded !== undefined) return recorded;
   if (storageType) return declared(storageType);
   return byName(key) ?? { ...FALLBACK, trusted: true };
 }

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { DownloadError } from '../errors';
 import type { HeaderMap } from '../options/types';
+import { readAtBuffer } from '../storage/read-at-buffer';
 import type { ByteRange, OpenOptions, StoredObject } from '../storage/types';
 import { checkHeaders } from './check-headers';
 import { continuesTransfer, evaluatePreconditions, namesTag, rangeStillValid, revalidatesCopy } from './conditional';
@@ -199,9 +200,11 @@ async function answer(req: Request, res: Response, input: ServeFileInput, object
     object.close();
     input.onServed({ status, range, ...outcome });
   };
-  if (object.readAt !== undefined) {
+  // An object given as bytes alone (`body`) is read like a descriptor.
+  const readAt = object.readAt ?? (object.stream === undefined && object.body !== undefined ? readAtBuffer(object.body) : undefined);
+  if (readAt !== undefined) {
     res.writeHead(status, headers as Record<string, string>);
-    sendPositional(object.readAt, res, wanted, input.budget, done);
+    sendPositional(readAt, res, wanted, input.budget, done);
     return true;
   }
   const source = await object.stream!(wanted);

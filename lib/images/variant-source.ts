@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { DownloadError } from '../errors';
-import { resolveContentType } from '../http/content-type';
+import { recordedType, resolveContentType } from '../http/content-type';
 import { downloadFilename } from '../http/disposition';
 import { openObject, readRange } from '../http/open-object';
 import type { RenditionSource, RenditionVariant } from '../renditions/types';
 import type { OpenOptions, StorageAdapter, StoredObject } from '../storage/types';
+import type { FileRecord } from '../types';
 import { chooseFormat, outputExtension, outputType, sourceFormat, type OutputFormat } from './formats';
 import type { SharpFactory } from './load-sharp';
 import type { RenditionCatalogue, Rendering } from './parameters';
@@ -49,12 +50,40 @@ interface Variant {
 /** Variants worked out, at most: about 600 bytes each. */
 const KNOWN_VARIANTS = 4096;
 
-/** The source's version: the record's validator where it states one, else the store's, else size and time. */
-function versionOf(source: RenditionSource, object: StoredObject): string | undefined {
-  const { file } = source;
-  if (file.etag !== undefined || file.lastModified !== undefined) return `${file.etag ?? ''}|${file.lastModified?.getTime() ?? ''}`;
+/** What a variant depends on in its source: its type, its version, and its time for `Last-Modified`. */
+interface SourceState {
+  essence: string;
+  version: string | undefined;
+  lastModified: Date | undefined;
+}
+
+/** The version a record states (its `etag` and `lastModified`), if it states one. */
+function recordedVersion(file: FileRecord): string | undefined {
+  return file.etag === undefined && file.lastModified === undefined ? undefined : `${file.etag ?? ''}|${file.lastModified?.getTime() ?? ''}`;
+}
+
+/** The source's version: the record's where it states one, else the store's ETag, else size and time. */
+function versionOf(file: FileRecord, object: StoredObject): string | undefined {
+  const recorded = recordedVersion(file);
+  if (recorded !== undefined) return recorded;
   if (object.etag !== undefined) return object.etag;
   return object.lastModified === undefined ? undefined : `${object.size}-${object.lastModified.getTime()}`;
+}
+
+/**
+ * The source's state. A record that states its type and version is believed
+ * without a storage trip (a stored variant's hit then costs no lookup of the
+ * source, as a database row with `updated_at` allows); otherwise the source
+ * is looked up, not read.
+ */
+async function sourceState({ file, key, storage }: RenditionSource): Promise<SourceState> {
+  const recorded = recordedType(file);
+  const version = recordedVersion(file);
+  if (recorded !== undefined && version !== undefined) return { essence: recorded.essence, version, lastModified: file.lastModified };
+  const object = await openObject(storage, key, { body: false }, {});
+  if (object === null) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`storage has no object ${key}`) });
+  object.close();
+  return { essence: resolveContentType(file, key, object.contentType).essence, version: versionOf(file, object), lastModified: object.lastModified };
 }
 
 /** `photo.jpg` → `photo.webp`. */
@@ -82,18 +111,14 @@ export class VariantSource {
     const rendering = this.settings.catalogue.rendering(source.rendition);
     // A link to a preset the app no longer has: there is no such image to serve.
     if (rendering === undefined) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`no rendition ${JSON.stringify(source.rendition)} is configured`) });
-    const object = await openObject(source.storage, source.key, { body: false }, {});
-    if (object === null) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`storage has no object ${source.key}`) });
-    object.close();
-    const type = resolveContentType(source.file, source.key, object.contentType).essence;
+    const { essence: type, version, lastModified } = await sourceState(source);
     const from = sourceFormat(type);
     if (from === undefined) throw new DownloadError('IMAGE_UNSUPPORTED', undefined, { cause: new Error(`${type} is not rendered`), details: { reason: 'type', type } });
     const format = chooseFormat(rendering.format, from, source.accept, this.settings.autoFormats);
-    const version = versionOf(source, object);
     const known = JSON.stringify([source.tenant ?? null, source.key, version ?? null, source.rendition, format]);
     let variant = this.#known.get(known);
     if (variant === undefined) {
-      variant = this.#described(source, rendering, format, version, object.lastModified);
+      variant = this.#described(source, rendering, format, version, lastModified);
       this.#known.set(known, variant);
       if (this.#known.size > KNOWN_VARIANTS) this.#known.delete(this.#known.keys().next().value!);
     }
@@ -183,6 +208,6 @@ export class VariantSource {
       object.close();
     }
     const bytes = await render(this.settings.sharp, input, variant.rendering, variant.format, this.settings.limits);
-    return { bytes, version: versionOf(source, object) };
+    return { bytes, version: versionOf(source.file, object) };
   }
 }

@@ -9,6 +9,17 @@ import type { Renditions } from './types';
 export type RenditionSupport = Renditions | undefined | 'presigned';
 
 /**
+ * A rendition asked of a route with no `renditions` option: from the query,
+ * or from a token signed where renditions were configured. One answer for
+ * both, so a developer sees the same cause wherever it shows.
+ */
+export function renditionsNotConfigured(from: 'query' | 'token'): DownloadError {
+  return new DownloadError('VALIDATION_ERROR', 'rendition is not accepted here: no renditions are configured (the renditions option).', {
+    details: { parameter: 'rendition', in: from, reason: 'not_configured' },
+  });
+}
+
+/**
  * The canonical rendition a query asks for, or `undefined`. A rendition no
  * route here can serve is a 422, never silently the original: a 6 MB photo
  * where a thumbnail was asked for is a bug the developer should see.
@@ -16,8 +27,8 @@ export type RenditionSupport = Renditions | undefined | 'presigned';
 export function requestedRendition(support: RenditionSupport, query: URLSearchParams): string | undefined {
   if (support !== undefined && support !== 'presigned') return support.fromQuery(query);
   if (!query.has('rendition')) return undefined;
-  const [message, reason] = support === 'presigned'
-    ? ["rendition is not accepted here: a storage's presigned URL serves the file itself (issue signed links for renditions).", 'not_with_presigned']
-    : ['rendition is not accepted here: no renditions are configured (the renditions option).', 'not_configured'];
-  throw new DownloadError('VALIDATION_ERROR', message, { details: { parameter: 'rendition', in: 'query', reason } });
+  if (support === undefined) throw renditionsNotConfigured('query');
+  throw new DownloadError('VALIDATION_ERROR', "rendition is not accepted here: a storage's presigned URL serves the file itself (issue signed links for renditions).", {
+    details: { parameter: 'rendition', in: 'query', reason: 'not_with_presigned' },
+  });
 }

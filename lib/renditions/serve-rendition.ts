@@ -1,7 +1,7 @@
 import type { Request } from 'express';
-import { DownloadError } from '../errors';
 import type { Settings } from '../options/settings';
 import type { DownloadableFile } from '../routers/access';
+import { renditionsNotConfigured } from './requested';
 
 /** A file to serve in place of the record's: the rendition, opened by the engine like any file. */
 export interface RenditionTarget extends DownloadableFile {
@@ -15,11 +15,8 @@ export interface RenditionTarget extends DownloadableFile {
  * out, and the rendition's own type and download name take their place.
  */
 export async function renditionTarget(req: Request, settings: Settings, tenant: string | undefined, target: DownloadableFile, rendition: string): Promise<RenditionTarget> {
-  if (settings.renditions === undefined) {
-    throw new DownloadError('VALIDATION_ERROR', 'This link asks for an image rendition, and no renditions are configured here.', {
-      details: { parameter: 'rendition', reason: 'not_configured' },
-    });
-  }
+  // A token signed where renditions were configured, redeemed where they are not.
+  if (settings.renditions === undefined) throw renditionsNotConfigured('token');
   const variant = await settings.renditions.variant({
     rendition,
     file: target.file,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isSafeKey } from './keys';
+import { readAtBuffer } from './read-at-buffer';
 import { readViaOpen } from './read-via-open';
 import type { ByteRange, CompleteStorageAdapter, StorageStat, StoredObject, WriteOptions } from './types';
 
@@ -60,10 +61,7 @@ export class MemoryStorage implements CompleteStorageAdapter {
       ...entry.stat,
       // The bytes are in memory already; a later put() replaces the entry, never these bytes.
       body: data,
-      readAt: (buffer, offset, length, position, callback) => {
-        const copied = data.copy(buffer, offset, position, Math.min(data.length, position + length));
-        process.nextTick(callback, null, copied);
-      },
+      readAt: readAtBuffer(data),
       close: () => undefined,
     };
   }
