@@ -45,6 +45,8 @@ module.exports = {
       testMatch: ['<rootDir>/__tests__/browser/**/*.test.ts'],
       globalSetup: '<rootDir>/__tests__/browser/global-setup.ts',
     },
+    // ZIP archives checked by Debian's unzip, 7-Zip (p7zip), bsdtar (libarchive) and Python's zipfile.
+    { ...base, displayName: 'archives', testMatch: ['<rootDir>/__tests__/archives/**/*.test.ts'], globalSetup: '<rootDir>/__tests__/archives/global-setup.ts' },
     {
       ...base,
       displayName: 's3',
