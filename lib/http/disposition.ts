@@ -43,9 +43,14 @@ function shortened(name: string): string {
   return utf8Prefix(name, MAX_FILENAME_BYTES).replaceAll('.', '_');
 }
 
-/** The last segment of a path with either separator, without control or invisible format characters, at most 255 bytes. */
+/** `name` without control or invisible format characters, lone surrogates replaced, at most 255 bytes: one segment of a name a user sees. */
+export function visibleName(name: string): string {
+  return shortened(toWellFormed(name.replace(CONTROL, '').replace(INVISIBLE_FORMAT, '')));
+}
+
+/** The last segment of a path with either separator, as {@link visibleName} makes it. */
 function baseName(name: string): string {
-  return shortened(toWellFormed(name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1).replace(CONTROL, '').replace(INVISIBLE_FORMAT, '')));
+  return visibleName(name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1));
 }
 
 /**
