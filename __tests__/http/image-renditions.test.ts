@@ -249,10 +249,26 @@ describe('parameters and limits', () => {
       ['width=1001', 'width', 'out_of_range'], ['width=0', 'width', 'out_of_range'], ['width=1e3', 'width', 'out_of_range'],
       ['quality=10', 'quality', 'out_of_range'], ['fit=crop', 'fit', 'not_allowed'], ['format=svg', 'format', 'not_allowed'],
       ['width=10&width=20', 'width', 'repeated'], ['rendition=thumb&width=10', 'rendition', 'not_allowed'],
+      // Found by the outside round: 'outside' covered the box past maxSide; a repeated preset named the presets instead;
+      // a bracketed name was ignored, and the link silently served the original (with its GPS position).
+      ['width=300&height=300&fit=outside', 'fit', 'not_allowed'], ['rendition=thumb&rendition=wide', 'rendition', 'repeated'],
+      ['rendition%5B%5D=thumb', 'rendition[]', 'malformed'], ['rendition[a]=thumb', 'rendition[a]', 'malformed'], ['width%5B%5D=100', 'width[]', 'malformed'],
     ]) {
       const refused = await request(app).get(`/orgs/acme/files/photo/download-url?${query}`).set('X-API-Key', 'key');
       expect([query, refused.status, refused.body.error.details.parameter, refused.body.error.details.reason]).toEqual([query, 422, parameter, reason]);
     }
+  });
+
+  test('a PNG rendition binds no quality: any quality asked for is one variant, rendered once', async () => {
+    const { app, storage } = setup({ custom: true });
+    const bound = await Promise.all(['30', '90'].map(async (quality) => (await issue(app, 'photo', `width=120&format=png&quality=${quality}`))));
+    expect(bound.map(({ body }) => body.rendition)).toEqual(['~w=120;h=;fit=cover;q=80;f=png', '~w=120;h=;fit=cover;q=80;f=png']);
+    for (const { path } of bound) expect((await get(app, path)).status).toBe(200);
+    expect(storage.reads).toEqual(['photo.jpg']);
+  });
+
+  test("a preset with fit 'outside' is refused at start-up", () => {
+    expect(() => imageRenditions({ presets: { big: { width: 100, height: 100, fit: 'outside' as never } } })).toThrow(/preset big: fit must be one of cover, contain, fill, inside/);
   });
 
   test('no side is ever larger than maxSide, and no image is enlarged', async () => {
@@ -279,6 +295,8 @@ describe('parameters and limits', () => {
     const res = await request(plain).get('/files/photo/download?rendition=thumb');
     expect(res.status).toBe(422);
     expect(res.body.error.details).toEqual({ parameter: 'rendition', in: 'query', reason: 'not_configured' });
+    const bracketed = await request(plain).get('/files/photo/download?rendition%5B%5D=thumb');
+    expect([bracketed.status, bracketed.body.error.details]).toEqual([422, { parameter: 'rendition[]', in: 'query', reason: 'malformed' }]);
   });
 
   test('a link that binds a rendition, redeemed where no renditions are configured, is the same 422, never the original', async () => {

@@ -11,7 +11,7 @@ export interface Rendering {
   format: RenditionFormat;
 }
 
-export const FITS: readonly RenditionFit[] = ['cover', 'contain', 'fill', 'inside', 'outside'];
+export const FITS: readonly RenditionFit[] = ['cover', 'contain', 'fill', 'inside'];
 export const FORMATS: readonly RenditionFormat[] = ['auto', 'origin', 'webp', 'avif', 'jpeg', 'png'];
 const QUALITY = { min: 20, max: 100, fallback: 80 };
 const NAMES = ['width', 'height', 'fit', 'quality', 'format'] as const;
@@ -43,7 +43,8 @@ function normalise(parameters: RenditionParameters, maxSide: number): Rendering 
     throw new ParameterProblem('quality', 'out_of_range', `quality must be an integer from ${QUALITY.min} to ${QUALITY.max}.`, { min: QUALITY.min, max: QUALITY.max });
   }
   if (!FORMATS.includes(format)) throw new ParameterProblem('format', 'not_allowed', `format must be one of ${FORMATS.join(', ')}.`, { allowed: FORMATS });
-  return { width, height, fit, quality, format };
+  // PNG is lossless: a quality would only make more variants of the same bytes.
+  return { width, height, fit, quality: format === 'png' ? QUALITY.fallback : quality, format };
 }
 
 /** The canonical spelling of a rendering: equal renderings, equal strings (variant keys depend on it). */
@@ -112,14 +113,17 @@ export class RenditionCatalogue {
 
   /** `?rendition=<preset>`, or free parameters where allowed; `undefined` when the query asks for none. */
   fromQuery(query: URLSearchParams): string | undefined {
+    const bracketed = [...query.keys()].find((key) => NAMES.some((name) => key.startsWith(`${name}[`)));
+    if (bracketed !== undefined) throw unprocessable(new ParameterProblem(bracketed, 'malformed', `${bracketed}: parameters take one plain value (width=640, not width[]=640).`));
     const preset = single(query, 'rendition');
     const free = NAMES.filter((name) => query.has(name));
     if (preset === undefined && free.length === 0) return undefined;
     if (preset !== undefined && free.length > 0) {
       throw unprocessable(new ParameterProblem('rendition', 'not_allowed', `rendition and free parameters (${free.join(', ')}) cannot be combined: a preset says it all.`));
     }
+    if (preset === null) throw unprocessable(new ParameterProblem('rendition', 'repeated', 'rendition must be given once.'));
     if (preset !== undefined) {
-      if (preset === null || !this.#presets.has(preset)) {
+      if (!this.#presets.has(preset)) {
         throw unprocessable(new ParameterProblem('rendition', 'unknown_preset', `rendition must name one of the presets: ${this.presetNames.join(', ') || '(none)'}.`, { allowed: this.presetNames }));
       }
       return preset;

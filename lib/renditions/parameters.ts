@@ -1,5 +1,9 @@
-/** How a rendition fits its box when both `width` and `height` are given (sharp's names). */
-export type RenditionFit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside';
+/**
+ * How a rendition fits its box when both `width` and `height` are given
+ * (sharp's names). sharp's `'outside'` is not offered: it covers the box and
+ * may pass `maxSide` by the source's aspect ratio.
+ */
+export type RenditionFit = 'cover' | 'contain' | 'fill' | 'inside';
 
 /**
  * The format of a rendition: `'auto'` picks AVIF or WebP when the request's
@@ -15,7 +19,7 @@ export interface RenditionParameters {
   height?: number | undefined;
   /** Default `'cover'` (both sides given), else the image keeps its aspect ratio. */
   fit?: RenditionFit | undefined;
-  /** 20 to 100 (default 80); PNG ignores it. */
+  /** 20 to 100 (default 80); PNG ignores it (a PNG rendition binds the default, so qualities do not multiply its variants). */
   quality?: number | undefined;
   /** Default `'auto'`. */
   format?: RenditionFormat | undefined;

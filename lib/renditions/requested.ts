@@ -25,6 +25,12 @@ export function renditionsNotConfigured(from: 'query' | 'token'): DownloadError 
  * where a thumbnail was asked for is a bug the developer should see.
  */
 export function requestedRendition(support: RenditionSupport, query: URLSearchParams): string | undefined {
+  // `rendition[]=thumb` is not `rendition=thumb`: ignoring it would silently serve the original.
+  for (const key of query.keys()) {
+    if (key.startsWith('rendition[')) {
+      throw new DownloadError('VALIDATION_ERROR', `${key}: rendition takes one plain value (rendition=thumb, not rendition[]=thumb).`, { details: { parameter: key, in: 'query', reason: 'malformed' } });
+    }
+  }
   if (support !== undefined && support !== 'presigned') return support.fromQuery(query);
   if (!query.has('rendition')) return undefined;
   if (support === undefined) throw renditionsNotConfigured('query');
