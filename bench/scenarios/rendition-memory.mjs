@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { readRss, sampleRss, startServer } from '../lib/processes.mjs';
 import { median } from '../lib/runner.mjs';
+import { detailedJpeg } from './renditions.mjs';
 
 const LEVELS = [1, 50];
 /** The README's bound for 50 renders at concurrency 2 with glibc's allocator and the default 64 MiB store: peak RSS over idle. */
@@ -23,12 +24,7 @@ const MiB = (bytes) => bytes / (1024 * 1024);
 
 /** A 24-megapixel JPEG (6000 × 4000) with detail in every tile, as a phone photo has. */
 async function photo24(root) {
-  const tiles = await Promise.all(Array.from({ length: 24 }, (_, i) =>
-    sharp({ create: { width: 1000, height: 1000, channels: 3, noise: { type: 'gaussian', mean: 30 + 8 * i, sigma: 30 } } }).png().toBuffer()));
-  const bytes = await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#808080' } })
-    .composite(tiles.map((input, i) => ({ input, left: (i % 6) * 1000, top: Math.floor(i / 6) * 1000 })))
-    .jpeg({ quality: 90 })
-    .toBuffer();
+  const bytes = await detailedJpeg(6, 4);
   await writeFile(join(root, 'photo24.jpg'), bytes);
   return bytes.length;
 }

@@ -9,14 +9,20 @@ import { sha256 } from '../lib/fixtures.mjs';
 /** The rendering both sides of a scenario make: 512 pixels wide, WebP, quality 80. */
 export const RENDERING = { width: 512, quality: 80 };
 
-/** A 12-megapixel JPEG (4000 × 3000) with detail to encode, and the variant our route serves made by hand. */
-async function photoFixtures(root) {
-  const tiles = await Promise.all(Array.from({ length: 12 }, (_, i) =>
-    sharp({ create: { width: 1000, height: 1000, channels: 3, noise: { type: 'gaussian', mean: 40 + 15 * i, sigma: 30 } } }).png().toBuffer()));
-  const photo = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#808080' } })
-    .composite(tiles.map((input, i) => ({ input, left: (i % 4) * 1000, top: Math.floor(i / 4) * 1000 })))
+/** A JPEG of `columns` × `rows` 1000-pixel tiles of noise, each a different brightness: detail to encode, as a photo has. */
+export async function detailedJpeg(columns, rows) {
+  const count = columns * rows;
+  const tiles = await Promise.all(Array.from({ length: count }, (_, i) =>
+    sharp({ create: { width: 1000, height: 1000, channels: 3, noise: { type: 'gaussian', mean: 30 + (180 * i) / count, sigma: 30 } } }).png().toBuffer()));
+  return sharp({ create: { width: columns * 1000, height: rows * 1000, channels: 3, background: '#808080' } })
+    .composite(tiles.map((input, i) => ({ input, left: (i % columns) * 1000, top: Math.floor(i / columns) * 1000 })))
     .jpeg({ quality: 90 })
     .toBuffer();
+}
+
+/** A 12-megapixel JPEG (4000 × 3000), and the variant our route serves made by hand. */
+async function photoFixtures(root) {
+  const photo = await detailedJpeg(4, 3);
   await writeFile(join(root, 'photo.jpg'), photo);
   const variant = await sharp(photo).autoOrient().resize({ width: RENDERING.width, height: 2500, fit: 'inside', withoutEnlargement: true }).webp({ quality: RENDERING.quality }).toBuffer();
   await writeFile(join(root, 'variant.bin'), variant);
