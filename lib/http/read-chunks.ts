@@ -14,19 +14,19 @@ export interface ChunkReader {
 }
 
 /**
- * Reads the first `size` bytes of `object` piece by piece, so a caller can
+ * Reads `size` bytes of `object` from `start` (default its first byte) piece by piece, so a caller can
  * hold one piece at a time and read the next only once the previous one is
  * gone: slices of a body in memory, positional reads into one buffer reused
  * from read to read (a piece is valid until the next read), else one stream
  * pulled a chunk at a time. Bytes a stream has beyond `size` are never
  * handed out.
  */
-export function readChunks(object: StoredObject, size: number): ChunkReader {
+export function readChunks(object: StoredObject, size: number, start = 0): ChunkReader {
   let position = 0;
   if (object.body !== undefined) {
     const body = object.body;
     return {
-      read: async (max) => body.subarray(position, (position = Math.min(size, position + max))),
+      read: async (max) => body.subarray(start + position, start + (position = Math.min(size, position + max))),
       close: () => undefined,
     };
   }
@@ -36,9 +36,9 @@ export function readChunks(object: StoredObject, size: number): ChunkReader {
     let buffer: Buffer | undefined;
     const fill = (wanted: number, filled: number, done: (error: unknown) => void): void => {
       if (filled === wanted) return done(null);
-      readAt(buffer!, filled, wanted - filled, position + filled, (error, bytes) => {
+      readAt(buffer!, filled, wanted - filled, start + position + filled, (error, bytes) => {
         if (error !== null) done(error);
-        else if (bytes === 0) done(new Error(`the object ended after ${position + filled} of ${size} bytes`));
+        else if (bytes === 0) done(new Error(`the object ended after ${start + position + filled} bytes, before ${start + size}`));
         else fill(wanted, filled + bytes, done);
       });
     };
@@ -53,12 +53,12 @@ export function readChunks(object: StoredObject, size: number): ChunkReader {
       close: () => undefined,
     };
   }
-  return streamChunks(object, size);
+  return streamChunks(object, size, start);
 }
 
 const failure = (error: unknown) => (isDownloadError(error) ? error : new DownloadError('STORAGE_ERROR', undefined, { cause: error }));
 
-function streamChunks(object: StoredObject, size: number): ChunkReader {
+function streamChunks(object: StoredObject, size: number, start: number): ChunkReader {
   let source: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
   let chunks: AsyncIterator<Buffer | string> | undefined;
   let pending: Buffer = Buffer.alloc(0);
@@ -68,7 +68,7 @@ function streamChunks(object: StoredObject, size: number): ChunkReader {
   const pull = async (): Promise<Buffer> => {
     try {
       if (chunks === undefined) {
-        source = await object.stream!({ start: 0, end: size - 1 });
+        source = await object.stream!({ start, end: start + size - 1 });
         chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
       }
       const next = await chunks.next();
