@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { streamArchive, type ArchivePlan } from '../../lib/archives/archive-body';
+import { archiveRange, type ArchivePlan, type ArchiveSink } from '../../lib/archives/archive-body';
 import { memoryCrcs, type CrcMemory } from '../../lib/archives/crc-memory';
 import { layoutZip } from '../../lib/archives/zip-layout';
 import { fsStorage, isDownloadError, type OpenOptions, type StorageAdapter } from '../../lib';
@@ -48,6 +48,8 @@ function plan(crcsGiven: boolean[], crcs: CrcMemory = memoryCrcs(), storage: Sto
   const layout = layoutZip(files.map(([key, bytes], i) => ({ name: `folder/${key}`, size: bytes.length, crc32: crcsGiven[i] ? crc32(bytes) : undefined, modified: WHEN })));
   return { layout, sources: files.map(([key]) => ({ storage, key, crcKey: `${key}|v1` })), crcs };
 }
+
+const streamArchive = async (archive: ArchivePlan, range: { start: number; end: number }, sink: ArchiveSink) => (await archiveRange(archive, range))(sink);
 
 async function bytesOf(archive: ArchivePlan, start: number, end: number): Promise<Buffer> {
   const chunks: Buffer[] = [];

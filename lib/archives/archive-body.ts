@@ -51,7 +51,8 @@ async function openMember(source: MemberSource, entry: ZipEntry, from: number, t
 async function readMember(source: MemberSource, entry: ZipEntry, from: number, to: number, each: (piece: Buffer) => Promise<void> | void): Promise<void> {
   if (to <= from) return;
   const object = await openMember(source, entry, from, to);
-  const reader = readChunks(object, to - from, from);
+  // The sink may queue a piece (a stream's buffer): each must stay as read.
+  const reader = readChunks(object, to - from, from, { keepPieces: true });
   try {
     for (let read = from; read < to; ) {
       const piece = await reader.read(Math.min(PIECE, to - read));
@@ -65,16 +66,18 @@ async function readMember(source: MemberSource, entry: ZipEntry, from: number, t
 }
 
 /**
- * Streams the inclusive byte `range` of the archive into `sink`. Each member
- * is one storage trip for the bytes the range takes of it. A CRC-32 the
- * range needs (a data descriptor or central record within it) comes from the
- * member record, from what was learnt before, or from the member's bytes:
- * those the range streams anyway, plus those before the range's start,
- * read (not sent) first. Every member streamed whole teaches its CRC-32.
- * Rejects with a `DownloadError` when a member is gone or changed, or the
- * store fails: the caller ends the response as failed, never as complete.
+ * Gets the inclusive byte `range` of the archive ready to stream, and
+ * returns what streams it into a sink. Each member is one storage trip for
+ * the bytes the range takes of it. A CRC-32 the range needs (a data
+ * descriptor or central record within it) comes from the member record, from
+ * what was learnt before, or from the member's bytes: those the range
+ * streams anyway, plus those before the range's start, read (not sent) here,
+ * before anything is sent. Every member streamed whole teaches its CRC-32.
+ * Both steps reject with a `DownloadError` when a member is gone or changed,
+ * or the store fails; once bytes went out, the caller ends the response as
+ * failed, never as complete.
  */
-export async function streamArchive(plan: ArchivePlan, range: ByteRange, sink: ArchiveSink): Promise<void> {
+export async function archiveRange(plan: ArchivePlan, range: ByteRange): Promise<(sink: ArchiveSink) => Promise<void>> {
   const { layout, sources, crcs } = plan;
   const known = new Map<number, number>();
   const crcOf = (entry: ZipEntry): number | undefined => {
@@ -110,40 +113,42 @@ export async function streamArchive(plan: ArchivePlan, range: ByteRange, sink: A
     if (upTo === entry.member.size) learn(entry, run.crc);
   }
 
-  for (const part of parts) {
-    switch (part.kind) {
-      case 'header':
-        // Made on demand, as every record here: an archive of 70,000 members keeps none of them.
-        await sink(localHeader(part.entry).subarray(part.from, part.to));
-        break;
-      case 'data': {
-        const { entry } = part;
-        // A member streamed from its first byte teaches its CRC-32 even when this range needs none.
-        const run = running.get(entry.index) ?? (part.from === 0 && crcOf(entry) === undefined ? { crc: 0, upTo: 0 } : undefined);
-        const tracked = run !== undefined && run.upTo === part.from && !known.has(entry.index);
-        await readMember(sources[entry.index]!, entry, part.from, part.to, async (piece) => {
-          if (tracked) run.crc = crc32(piece, run.crc);
-          await sink(piece);
-        });
-        if (tracked && part.to === entry.member.size) learn(entry, run.crc);
-        break;
+  return async (sink) => {
+    for (const part of parts) {
+      switch (part.kind) {
+        case 'header':
+          // Made on demand, as every record here: an archive of 70,000 members keeps none of them.
+          await sink(localHeader(part.entry).subarray(part.from, part.to));
+          break;
+        case 'data': {
+          const { entry } = part;
+          // A member streamed from its first byte teaches its CRC-32 even when this range needs none.
+          const run = running.get(entry.index) ?? (part.from === 0 && crcOf(entry) === undefined ? { crc: 0, upTo: 0 } : undefined);
+          const tracked = run !== undefined && run.upTo === part.from && !known.has(entry.index);
+          await readMember(sources[entry.index]!, entry, part.from, part.to, async (piece) => {
+            if (tracked) run.crc = crc32(piece, run.crc);
+            await sink(piece);
+          });
+          if (tracked && part.to === entry.member.size) learn(entry, run.crc);
+          break;
+        }
+        case 'descriptor':
+          await sink(dataDescriptor(part.entry, needCrc(part.entry, crcOf)).subarray(part.from, part.to));
+          break;
+        case 'central':
+          await sink(centralRecord(part.entry, needCrc(part.entry, crcOf)).subarray(part.from, part.to));
+          break;
+        case 'end':
+          await sink(endRecords(layout).subarray(part.from, part.to));
+          break;
       }
-      case 'descriptor':
-        await sink(dataDescriptor(part.entry, needCrc(part.entry, crcOf)).subarray(part.from, part.to));
-        break;
-      case 'central':
-        await sink(centralRecord(part.entry, needCrc(part.entry, crcOf)).subarray(part.from, part.to));
-        break;
-      case 'end':
-        await sink(endRecords(layout).subarray(part.from, part.to));
-        break;
     }
-  }
+  };
 }
 
 function needCrc(entry: ZipEntry, crcOf: (entry: ZipEntry) => number | undefined): number {
   const crc = crcOf(entry);
-  // The first pass above made sure of it; reaching here without one is a bug, not a client's problem.
+  // archiveRange made sure of it; reaching here without one is a bug, not a client's problem.
   if (crc === undefined) throw new Error(`archive member ${entry.member.name}: no CRC-32 where one is needed`);
   return crc;
 }

@@ -19,9 +19,10 @@ export interface ChunkReader {
  * gone: slices of a body in memory, positional reads into one buffer reused
  * from read to read (a piece is valid until the next read), else one stream
  * pulled a chunk at a time. Bytes a stream has beyond `size` are never
- * handed out.
+ * handed out. With `keepPieces`, every piece stays valid (a new buffer per
+ * positional read), for a caller that queues them.
  */
-export function readChunks(object: StoredObject, size: number, start = 0): ChunkReader {
+export function readChunks(object: StoredObject, size: number, start = 0, { keepPieces = false } = {}): ChunkReader {
   let position = 0;
   if (object.body !== undefined) {
     const body = object.body;
@@ -45,7 +46,8 @@ export function readChunks(object: StoredObject, size: number, start = 0): Chunk
     return {
       async read(max) {
         const wanted = Math.min(max, size - position);
-        buffer ??= Buffer.allocUnsafeSlow(Math.min(max, size));
+        // A reader that keeps its pieces (queues them in a stream) gets a new buffer for each.
+        if (keepPieces || buffer === undefined) buffer = Buffer.allocUnsafeSlow(Math.min(max, size));
         await new Promise<void>((resolve, reject) => fill(wanted, 0, (error) => (error === null ? resolve() : reject(failure(error)))));
         position += wanted;
         return buffer.subarray(0, wanted);

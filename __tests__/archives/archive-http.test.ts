@@ -1,0 +1,130 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import express from 'express';
+import request from 'supertest';
+import { archiveObject } from '../../lib/archives/archive-object';
+import { memoryCrcs } from '../../lib/archives/crc-memory';
+import { layoutZip } from '../../lib/archives/zip-layout';
+import { fsStorage, serveDownload, type StorageAdapter } from '../../lib';
+import { binary } from '../helpers/app';
+
+// An archive served by the engine like any file, over real HTTP: exact
+// length, ETag, HEAD, Range and If-Range, and resumed by curl -C - and
+// fetched in 8 segments by aria2c, compared byte for byte. No member's
+// CRC-32 is known in advance.
+
+const root = mkdtempSync(join(tmpdir(), 'esd-archive-http-'));
+const out = mkdtempSync(join(tmpdir(), 'esd-archive-out-'));
+const files: [string, Buffer][] = [
+  ['video.bin', Buffer.from(Array.from({ length: 3_000_000 }, (_, i) => (i * 7 + (i >> 12)) % 256))],
+  ['notes.txt', Buffer.from('notes\n'.repeat(100))],
+  ['photo.bin', Buffer.from(Array.from({ length: 2_000_000 }, (_, i) => (i * 11) % 253))],
+];
+for (const [key, bytes] of files) writeFileSync(join(root, key), bytes);
+
+const members = fsStorage({ root });
+const crcs = memoryCrcs();
+const layout = layoutZip(files.map(([key, bytes]) => ({ name: `export/${key}`, size: bytes.length, crc32: undefined, modified: new Date(Date.UTC(2026, 11, 6)) })));
+const ETAG = '"a-test-archive"';
+/** A storage whose one object is the archive, made fresh for each request as a router would. */
+const archives: StorageAdapter = {
+  open: async (key) => (key === 'export.zip'
+    ? archiveObject({ layout, sources: files.map(([name]) => ({ storage: members, key: name, crcKey: `${name}|v1` })), crcs }, { etag: ETAG, lastModified: new Date(Date.UTC(2026, 11, 6)) })
+    : null),
+};
+
+const app = express();
+app.use('/files', serveDownload({ storage: archives, findFile: (id) => (id === 'export' ? { id, key: 'export.zip', filename: 'Export 2026.zip' } : null), authorize: () => true }));
+let server: Server;
+let url: string;
+let whole: Buffer;
+
+beforeAll(async () => {
+  server = await new Promise<Server>((done) => { const s = app.listen(0, '127.0.0.1', () => done(s)); });
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files/export/download`;
+  const res = await request(app).get('/files/export/download').buffer(true).parse(binary);
+  whole = res.body as Buffer;
+});
+afterAll(async () => {
+  await new Promise((done) => server.close(done));
+  rmSync(root, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
+});
+
+test('a whole GET: 200, the exact length up front, a zip attachment that unzip -t accepts', async () => {
+  const res = await request(app).get('/files/export/download').buffer(true).parse(binary);
+  expect([res.status, res.headers['content-type'], res.headers['content-length'], res.headers.etag, res.headers['accept-ranges']])
+    .toEqual([200, 'application/zip', String(layout.size), ETAG, 'bytes']);
+  expect(res.headers['content-disposition']).toBe('attachment; filename="Export 2026.zip"');
+  expect((res.body as Buffer).equals(whole)).toBe(true);
+  const path = join(out, 'whole.zip');
+  writeFileSync(path, whole);
+  expect(execFileSync('unzip', ['-t', path], { encoding: 'utf8' })).toMatch(/No errors detected/);
+});
+
+test('HEAD, Range, If-Range and If-None-Match answer as for a file', async () => {
+  const head = await request(app).head('/files/export/download');
+  expect([head.status, head.headers['content-length'], head.headers.etag]).toEqual([200, String(layout.size), ETAG]);
+  const part = await request(app).get('/files/export/download').set('Range', 'bytes=2999990-3000200').buffer(true).parse(binary);
+  expect([part.status, part.headers['content-range']]).toEqual([206, `bytes 2999990-3000200/${layout.size}`]);
+  expect((part.body as Buffer).equals(whole.subarray(2_999_990, 3_000_201))).toBe(true);
+  const stillSame = await request(app).get('/files/export/download').set({ Range: 'bytes=100-199', 'If-Range': ETAG }).buffer(true).parse(binary);
+  expect([stillSame.status, (stillSame.body as Buffer).equals(whole.subarray(100, 200))]).toEqual([206, true]);
+  const changed = await request(app).get('/files/export/download').set({ Range: 'bytes=100-199', 'If-Range': '"a-another"' }).buffer(true).parse(binary);
+  expect([changed.status, (changed.body as Buffer).length]).toEqual([200, layout.size]);
+  const cached = await request(app).get('/files/export/download').set('If-None-Match', ETAG);
+  expect(cached.status).toBe(304);
+  const beyond = await request(app).get('/files/export/download').set('Range', `bytes=${layout.size}-`);
+  expect([beyond.status, beyond.headers['content-range']]).toEqual([416, `bytes */${layout.size}`]);
+});
+
+test('curl -C - resumes a download cut at any point, byte for byte', async () => {
+  for (const cut of [1, layout.entries[0]!.dataOffset + 1_234_567, layout.entries[1]!.dataEnd + 3, layout.centralOffset + 10, layout.size - 5]) {
+    const path = join(out, `resumed-${cut}.zip`);
+    writeFileSync(path, whole.subarray(0, cut));
+    await promisify(execFile)('curl', ['-sS', '--fail', '-C', '-', '-o', path, url]);
+    expect(readFileSync(path).equals(whole)).toBe(true);
+  }
+});
+
+test('a download killed mid-way and resumed by curl -C - is whole, and unzip -t accepts it', async () => {
+  const path = join(out, 'killed.zip');
+  // Cut the transfer by killing curl once part of it has arrived (waiting for the bytes, not for a time).
+  const curl = execFile('curl', ['-sS', '--limit-rate', '500K', '-o', path, url]);
+  const exited = new Promise((done) => curl.once('exit', done));
+  for (;;) {
+    let size = 0;
+    try { size = readFileSync(path).length; } catch { /* not created yet */ }
+    if (size > 100_000) break;
+    await new Promise((done) => setTimeout(done, 20));
+  }
+  curl.kill('SIGKILL');
+  await exited;
+  const kept = readFileSync(path).length;
+  expect(kept).toBeLessThan(layout.size);
+  expect(whole.subarray(0, kept).equals(readFileSync(path))).toBe(true);
+  await promisify(execFile)('curl', ['-sS', '--fail', '-C', '-', '-o', path, url]);
+  expect(readFileSync(path).equals(whole)).toBe(true);
+  expect(execFileSync('unzip', ['-t', path], { encoding: 'utf8' })).toMatch(/No errors detected/);
+});
+
+test('aria2c in 8 segments (8 ranges at once) assembles the same bytes', async () => {
+  await promisify(execFile)('aria2c', ['-q', '-x', '8', '-s', '8', '-k', '1M', '--allow-overwrite=true', '-d', out, '-o', 'segmented.zip', url]);
+  expect(readFileSync(join(out, 'segmented.zip')).equals(whole)).toBe(true);
+});
+
+test('a range truncated off a member file on disk resets the connection: never a short body', async () => {
+  // photo.bin loses its last byte after the link: the archive cannot be made, and a client sees a failure.
+  truncateSync(join(root, 'photo.bin'), 1_999_999);
+  try {
+    const failed = await promisify(execFile)('curl', ['-sS', '--fail', '-o', join(out, 'broken.zip'), url]).then(() => 'complete', (error: { code?: number }) => `curl exit ${error.code}`);
+    expect(failed).toMatch(/^curl exit (18|22|52|56)$/);
+  } finally {
+    writeFileSync(join(root, 'photo.bin'), files[2]![1]);
+  }
+});
