@@ -131,9 +131,11 @@ export function linkGate(settings: Settings, context: RequestContext, claims: Do
       // The rest of a download this link delivered before: free, whatever the count. The link's ETag
       // in If-Range proves an earlier answer; the count proves that answer delivered.
       if (continuation && used >= 1) return;
-      // Headers only (HEAD, 304, 412, 416): nothing is counted, but a used-up link tells nothing.
+      // Headers only (HEAD, 304, 412, 416): nothing is counted, but a used-up link tells nothing, except
+      // a 304 to a client revalidating its copy with the link's ETag: it proves an earlier answer, as
+      // If-Range does, and learns nothing new (Chromium revalidates its cached media ranges so).
       if (!delivers) {
-        if (used >= claims.maxUses) throw usedUp(claims, used);
+        if (used >= claims.maxUses && !revalidated) throw usedUp(claims, used);
         return;
       }
     }
