@@ -1,8 +1,8 @@
 import { crc32 } from 'node:zlib';
-import { DownloadError } from '../errors';
+import { DownloadError, isDownloadError } from '../errors';
 import { openObject } from '../http/open-object';
-import { readChunks } from '../http/read-chunks';
-import type { ByteRange, StorageAdapter } from '../storage/types';
+import { readChunks, type ChunkReader } from '../http/read-chunks';
+import type { ByteRange, StorageAdapter, StoredObject } from '../storage/types';
 import type { CrcMemory } from './crc-memory';
 import { centralRecord, dataDescriptor, endRecords, localHeader, zipParts, type ZipEntry, type ZipLayout } from './zip-layout';
 
@@ -20,9 +20,6 @@ export interface ArchivePlan {
   sources: readonly MemberSource[];
   crcs: CrcMemory;
 }
-
-/** Where the bytes go: resolves once `chunk` may be followed by more (back-pressure), rejects once the client is gone. */
-export type ArchiveSink = (chunk: Buffer) => Promise<void>;
 
 /** Bytes of a member read at a time. */
 const PIECE = 256 * 1024;
@@ -48,16 +45,15 @@ async function openMember(source: MemberSource, entry: ZipEntry, from: number, t
 }
 
 /** Reads `[from, to)` of a member, a piece at a time, handing each piece to `each` before the next is read. */
-async function readMember(source: MemberSource, entry: ZipEntry, from: number, to: number, each: (piece: Buffer) => Promise<void> | void): Promise<void> {
+async function readMember(source: MemberSource, entry: ZipEntry, from: number, to: number, each: (piece: Buffer) => void): Promise<void> {
   if (to <= from) return;
   const object = await openMember(source, entry, from, to);
-  // The sink may queue a piece (a stream's buffer): each must stay as read.
-  const reader = readChunks(object, to - from, from, { keepPieces: true });
+  const reader = readChunks(object, to - from, from);
   try {
     for (let read = from; read < to; ) {
       const piece = await reader.read(Math.min(PIECE, to - read));
       read += piece.length;
-      await each(piece);
+      each(piece);
     }
   } finally {
     reader.close();
@@ -65,90 +61,169 @@ async function readMember(source: MemberSource, entry: ZipEntry, from: number, t
   }
 }
 
-/**
- * Gets the inclusive byte `range` of the archive ready to stream, and
- * returns what streams it into a sink. Each member is one storage trip for
- * the bytes the range takes of it. A CRC-32 the range needs (a data
- * descriptor or central record within it) comes from the member record, from
- * what was learnt before, or from the member's bytes: those the range
- * streams anyway, plus those before the range's start, read (not sent) here,
- * before anything is sent. Every member streamed whole teaches its CRC-32.
- * Both steps reject with a `DownloadError` when a member is gone or changed,
- * or the store fails; once bytes went out, the caller ends the response as
- * failed, never as complete.
- */
-export async function archiveRange(plan: ArchivePlan, range: ByteRange): Promise<(sink: ArchiveSink) => Promise<void>> {
-  const { layout, sources, crcs } = plan;
-  const known = new Map<number, number>();
-  const crcOf = (entry: ZipEntry): number | undefined => {
-    const given = entry.member.crc32 ?? known.get(entry.index);
-    if (given !== undefined) return given;
-    const key = sources[entry.index]!.crcKey;
-    const learnt = key === undefined ? undefined : crcs.get(key);
-    if (learnt !== undefined) known.set(entry.index, learnt);
-    return learnt;
-  };
-  const learn = (entry: ZipEntry, crc: number) => {
-    known.set(entry.index, crc);
-    const key = sources[entry.index]!.crcKey;
-    if (key !== undefined) crcs.set(key, crc);
-  };
+/** One positional read into `buffer`, as a promise; resolves the bytes read. */
+function readInto(object: StoredObject, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => object.readAt!(buffer, offset, length, position, (error, bytes) => (error ? reject(error) : resolve(bytes))));
+}
 
-  // The CRC-32s this range needs and nobody knows: each is run over the member's bytes before the range,
-  // then carried on over the bytes the range streams (all of them, when the range takes none).
-  const running = new Map<number, Running>();
-  const parts = [...zipParts(layout, range.start, range.end)];
-  const streamedFrom = new Map<number, number>();
-  for (const part of parts) if (part.kind === 'data' && part.to === part.entry.member.size) streamedFrom.set(part.entry.index, part.from);
-  for (const part of parts) {
-    if ((part.kind !== 'descriptor' && part.kind !== 'central') || running.has(part.entry.index) || crcOf(part.entry) !== undefined) continue;
-    const { entry } = part;
-    const upTo = streamedFrom.get(entry.index) ?? entry.member.size;
-    const run: Running = { crc: 0, upTo: 0 };
-    await readMember(sources[entry.index]!, entry, 0, upTo, (piece) => {
-      run.crc = crc32(piece, run.crc);
-      run.upTo += piece.length;
-    });
-    running.set(entry.index, run);
-    if (upTo === entry.member.size) learn(entry, run.crc);
+/** The member being read: its object, and for a store without positional reads, a reader from where the last read ended. */
+interface OpenMember {
+  index: number;
+  object: StoredObject;
+  chunks: { reader: ChunkReader; at: number } | undefined;
+}
+
+/**
+ * Reads the bytes of an archive at any position, as a file's descriptor
+ * would be read: the serving engine sends them with its own buffers, so an
+ * archive costs what a file costs. Reads are expected in order (as a
+ * transfer makes them); each member is opened once for the bytes a transfer
+ * takes of it. A CRC-32 a record does not state is taken from what was
+ * learnt before, or run over the member's bytes as they are read; one the
+ * range needs before its bytes pass (a resume) is settled by
+ * {@link ArchiveReader.prepare}, before anything is sent. Reads reject with
+ * a `DownloadError` when a member is gone or changed, or the store fails.
+ */
+export class ArchiveReader {
+  readonly #plan: ArchivePlan;
+  /** CRC-32s known for this transfer, by member index. */
+  readonly #known = new Map<number, number>();
+  /** CRC-32s under way, by member index. */
+  readonly #running = new Map<number, Running>();
+  #member: OpenMember | undefined;
+
+  constructor(plan: ArchivePlan) {
+    this.#plan = plan;
   }
 
-  return async (sink) => {
+  get size(): number {
+    return this.#plan.layout.size;
+  }
+
+  #crcOf(entry: ZipEntry): number | undefined {
+    const given = entry.member.crc32 ?? this.#known.get(entry.index);
+    if (given !== undefined) return given;
+    const key = this.#plan.sources[entry.index]!.crcKey;
+    const learnt = key === undefined ? undefined : this.#plan.crcs.get(key);
+    if (learnt !== undefined) this.#known.set(entry.index, learnt);
+    return learnt;
+  }
+
+  #learn(entry: ZipEntry, crc: number): void {
+    this.#known.set(entry.index, crc);
+    const key = this.#plan.sources[entry.index]!.crcKey;
+    if (key !== undefined) this.#plan.crcs.set(key, crc);
+  }
+
+  #needCrc(entry: ZipEntry): number {
+    const crc = this.#crcOf(entry);
+    if (crc !== undefined) return crc;
+    // Reached only when reads skip bytes prepare() was not told of: a caller's bug, never a guess.
+    throw new DownloadError('INTERNAL_ERROR', undefined, { cause: new Error(`archive member ${entry.member.name}: no CRC-32 where one is needed`) });
+  }
+
+  /**
+   * Settles the CRC-32s the inclusive `range` needs and nobody knows: each
+   * is run over the member's bytes before the range (read, not sent), then
+   * carried on over the bytes the range reads (all of them, when it reads
+   * none).
+   */
+  async prepare(range: ByteRange): Promise<void> {
+    const { layout, sources } = this.#plan;
+    const parts = [...zipParts(layout, range.start, range.end)];
+    const readFrom = new Map<number, number>();
+    for (const part of parts) if (part.kind === 'data' && part.to === part.entry.member.size) readFrom.set(part.entry.index, part.from);
     for (const part of parts) {
+      if ((part.kind !== 'descriptor' && part.kind !== 'central') || this.#running.has(part.entry.index) || this.#crcOf(part.entry) !== undefined) continue;
+      const { entry } = part;
+      const upTo = readFrom.get(entry.index) ?? entry.member.size;
+      const run: Running = { crc: 0, upTo: 0 };
+      await readMember(sources[entry.index]!, entry, 0, upTo, (piece) => {
+        run.crc = crc32(piece, run.crc);
+        run.upTo += piece.length;
+      });
+      this.#running.set(entry.index, run);
+      if (upTo === entry.member.size) this.#learn(entry, run.crc);
+    }
+  }
+
+  /** Reads up to `length` archive bytes at `position` into `buffer` at `offset`; resolves how many (fewer only at a member's end or the archive's). */
+  async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    const { layout } = this.#plan;
+    const end = Math.min(layout.size, position + length) - 1;
+    let filled = 0;
+    for (const part of zipParts(layout, position, end)) {
+      const at = offset + filled;
+      const wanted = part.to - part.from;
       switch (part.kind) {
         case 'header':
           // Made on demand, as every record here: an archive of 70,000 members keeps none of them.
-          await sink(localHeader(part.entry).subarray(part.from, part.to));
+          localHeader(part.entry).copy(buffer, at, part.from, part.to);
           break;
         case 'data': {
-          const { entry } = part;
-          // A member streamed from its first byte teaches its CRC-32 even when this range needs none.
-          const run = running.get(entry.index) ?? (part.from === 0 && crcOf(entry) === undefined ? { crc: 0, upTo: 0 } : undefined);
-          const tracked = run !== undefined && run.upTo === part.from && !known.has(entry.index);
-          await readMember(sources[entry.index]!, entry, part.from, part.to, async (piece) => {
-            if (tracked) run.crc = crc32(piece, run.crc);
-            await sink(piece);
-          });
-          if (tracked && part.to === entry.member.size) learn(entry, run.crc);
-          break;
+          const read = await this.#readData(part.entry, part.from, part.to, buffer, at);
+          filled += read;
+          if (read < wanted) return filled;
+          continue;
         }
         case 'descriptor':
-          await sink(dataDescriptor(part.entry, needCrc(part.entry, crcOf)).subarray(part.from, part.to));
+          dataDescriptor(part.entry, this.#needCrc(part.entry)).copy(buffer, at, part.from, part.to);
           break;
         case 'central':
-          await sink(centralRecord(part.entry, needCrc(part.entry, crcOf)).subarray(part.from, part.to));
+          centralRecord(part.entry, this.#needCrc(part.entry)).copy(buffer, at, part.from, part.to);
           break;
         case 'end':
-          await sink(endRecords(layout).subarray(part.from, part.to));
+          endRecords(layout).copy(buffer, at, part.from, part.to);
           break;
       }
+      filled += wanted;
     }
-  };
+    return filled;
+  }
+
+  /** Reads member bytes `[from, to)` (some of them) into `buffer` at `at`, running its CRC-32 where one is under way. */
+  async #readData(entry: ZipEntry, from: number, to: number, buffer: Buffer, at: number): Promise<number> {
+    const member = await this.#open(entry, from);
+    let read: number;
+    if (member.object.readAt !== undefined) {
+      read = await readInto(member.object, buffer, at, to - from, from).catch((error: unknown) => { throw storageFailure(error); });
+      if (read === 0) throw new DownloadError('STORAGE_ERROR', undefined, { cause: new Error(`archive member ${entry.member.name} ended at ${from} of ${entry.member.size} bytes`) });
+    } else {
+      if (member.chunks === undefined || member.chunks.at !== from) {
+        member.chunks?.reader.close();
+        member.chunks = { reader: readChunks(member.object, entry.member.size - from, from), at: from };
+      }
+      const piece = await member.chunks.reader.read(to - from);
+      read = piece.copy(buffer, at);
+      member.chunks.at += read;
+    }
+    // A member read from its first byte teaches its CRC-32 even when this transfer needs none.
+    let run = this.#running.get(entry.index);
+    if (run === undefined && from === 0 && this.#crcOf(entry) === undefined) this.#running.set(entry.index, (run = { crc: 0, upTo: 0 }));
+    if (run !== undefined && run.upTo === from && !this.#known.has(entry.index)) {
+      run.crc = crc32(buffer.subarray(at, at + read), run.crc);
+      run.upTo += read;
+      if (run.upTo === entry.member.size) this.#learn(entry, run.crc);
+    }
+    return read;
+  }
+
+  /** The member for a read at `from`: the one open, or the next, opened for the rest of its bytes (one storage trip a member). */
+  async #open(entry: ZipEntry, from: number): Promise<OpenMember> {
+    if (this.#member?.index === entry.index) return this.#member;
+    this.close();
+    const object = await openMember(this.#plan.sources[entry.index]!, entry, from, entry.member.size);
+    this.#member = { index: entry.index, object, chunks: undefined };
+    return this.#member;
+  }
+
+  /** Closes the member open, if any. */
+  close(): void {
+    const member = this.#member;
+    this.#member = undefined;
+    member?.chunks?.reader.close();
+    member?.object.close();
+  }
 }
 
-function needCrc(entry: ZipEntry, crcOf: (entry: ZipEntry) => number | undefined): number {
-  const crc = crcOf(entry);
-  // archiveRange made sure of it; reaching here without one is a bug, not a client's problem.
-  if (crc === undefined) throw new Error(`archive member ${entry.member.name}: no CRC-32 where one is needed`);
-  return crc;
-}
+const storageFailure = (error: unknown) => (isDownloadError(error) ? error : new DownloadError('STORAGE_ERROR', undefined, { cause: error }));

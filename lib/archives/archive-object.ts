@@ -1,6 +1,5 @@
-import { Readable } from 'node:stream';
-import type { ByteRange, StoredObject } from '../storage/types';
-import { archiveRange, type ArchivePlan } from './archive-body';
+import type { ByteRange, OpenOptions, RangeHint, StoredObject } from '../storage/types';
+import { ArchiveReader, type ArchivePlan } from './archive-body';
 
 /** What the archive is, as a stored object: its validator and time. */
 export interface ArchiveIdentity {
@@ -9,60 +8,34 @@ export interface ArchiveIdentity {
   lastModified: Date | undefined;
 }
 
-/**
- * A stream the archive writes into at the reader's pace: a chunk is pushed,
- * and the next one waits until the reader asks for more. Destroying it (the
- * client left) makes the next write reject, which stops the archive.
- */
-class ArchiveStream extends Readable {
-  #resume: (() => void) | undefined;
-
-  constructor() {
-    super({ highWaterMark: 256 * 1024 });
-  }
-
-  override _read(): void {
-    const resume = this.#resume;
-    this.#resume = undefined;
-    resume?.();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this._read();
-    callback(error);
-  }
-
-  /** Resolves once the reader wants more; rejects once the stream is gone. */
-  async write(chunk: Buffer): Promise<void> {
-    if (this.destroyed) throw new Error('the archive stream was closed');
-    if (!this.push(chunk)) await new Promise<void>((resolve) => { this.#resume = resolve; });
-    if (this.destroyed) throw new Error('the archive stream was closed');
-  }
+/** The bytes a request's range hint names in an archive of `size` bytes; `undefined` when none (the engine answers 416). */
+function hinted(hint: RangeHint | undefined, size: number): ByteRange | undefined {
+  if (hint === undefined) return { start: 0, end: size - 1 };
+  const range = 'suffix' in hint ? { start: Math.max(0, size - hint.suffix), end: size - 1 } : { start: hint.start, end: Math.min(hint.end ?? size - 1, size - 1) };
+  return range.start <= range.end ? range : undefined;
 }
 
 /**
- * The archive as one stored object the serving engine answers like a file:
- * its exact size, ETag, `Range` and `If-Range`, `HEAD`, conditional
- * requests. Bytes come from `stream(range)`: the CRC-32s the range needs are
- * settled before it returns (a changed member is an error answer, not a cut
- * body); a member failing after that destroys the stream, and the engine
- * resets the connection instead of ending a short body.
+ * Opens the archive as one stored object the serving engine answers like a
+ * file: its exact size, ETag, `Range` and `If-Range`, `HEAD`, conditional
+ * requests, and its bytes through positional reads, sent with the engine's
+ * own buffers. The CRC-32s the request's range needs are settled here,
+ * before any header goes out, so a changed member is an error answer, not
+ * a cut body; a member failing later makes the engine reset the connection
+ * instead of ending a short body.
  */
-export function archiveObject(plan: ArchivePlan, identity: ArchiveIdentity): StoredObject {
+export async function openArchive(plan: ArchivePlan, identity: ArchiveIdentity, options: OpenOptions): Promise<StoredObject> {
+  const reader = new ArchiveReader(plan);
+  const range = options.body ? hinted(options.range, reader.size) : undefined;
+  if (range !== undefined) await reader.prepare(range);
   return {
-    size: plan.layout.size,
+    size: reader.size,
     etag: identity.etag,
     lastModified: identity.lastModified,
     contentType: 'application/zip',
-    async stream(range: ByteRange) {
-      const write = await archiveRange(plan, range);
-      const stream = new ArchiveStream();
-      write((chunk) => stream.write(chunk)).then(
-        () => stream.push(null),
-        (error: unknown) => stream.destroy(error instanceof Error ? error : new Error(String(error))),
-      );
-      return stream;
+    readAt: (buffer, offset, length, position, done) => {
+      reader.read(buffer, offset, length, position).then((bytes) => done(null, bytes), (error: unknown) => done(error instanceof Error ? error : new Error(String(error)), 0));
     },
-    close: () => undefined,
+    close: () => reader.close(),
   };
 }
