@@ -285,6 +285,8 @@ describe('parameters and limits', () => {
     expect(() => imageRenditions({ presets: { 'a b': { width: 10 } } })).toThrow(/preset name "a b" must be/);
     expect(() => imageRenditions({ presets: { t: { widht: 10 } as never } })).toThrow(/unknown option `widht`/);
     expect(() => imageRenditions({ presets: {} })).toThrow(/no rendition could ever be asked for/);
+    expect(() => imageRenditions({ presets: [{ width: 256 }] as never })).toThrow(/`presets` must be an object of named presets, not an array/);
+    expect(() => imageRenditions({} as never)).toThrow(/`presets` is required/);
     expect(() => imageRenditions({ presets: { t: { width: 10 } }, autoFormats: ['gif'] as never })).toThrow(/autoFormats/);
     expect(() => createDownloads({ storage: memoryStorage(), findFile: () => null, renditions: { presets: {} } as never })).toThrow(/must be made by imageRenditions/);
   });

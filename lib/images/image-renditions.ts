@@ -91,7 +91,8 @@ export function imageRenditions(options: ImageRenditionsOptions): Renditions {
   rejectUnknownKeys(where, options, KEYS);
   const { presets } = options;
   if (typeof presets !== 'object' || presets === null || Array.isArray(presets)) {
-    throw new TypeError(`${where}: \`presets\` is required: named renditions such as { thumb: { width: 256, height: 256, fit: 'cover' } } ({} with custom: true for free parameters only).`);
+    const given = presets === undefined ? 'is required' : Array.isArray(presets) ? 'must be an object of named presets, not an array' : 'must be an object of named presets';
+    throw new TypeError(`${where}: \`presets\` ${given}: named renditions such as { thumb: { width: 256, height: 256, fit: 'cover' } } ({} with custom: true for free parameters only).`);
   }
   if (options.custom !== undefined && typeof options.custom !== 'boolean') throw new TypeError(`${where}: \`custom\` must be true or false.`);
   if (options.animated !== undefined && options.animated !== 'first-frame' && options.animated !== 'refuse') throw new TypeError(`${where}: \`animated\` must be 'first-frame' or 'refuse'.`);
