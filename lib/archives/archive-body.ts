@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
-import { DownloadError, isDownloadError } from '../errors';
-import { openObject } from '../http/open-object';
+import { DownloadError } from '../errors';
+import { openObject, storageFailure } from '../http/open-object';
 import { readChunks, type ChunkReader } from '../http/read-chunks';
 import type { ByteRange, StorageAdapter, StoredObject } from '../storage/types';
 import type { CrcMemory } from './crc-memory';
@@ -225,5 +225,3 @@ export class ArchiveReader {
     member?.object.close();
   }
 }
-
-const storageFailure = (error: unknown) => (isDownloadError(error) ? error : new DownloadError('STORAGE_ERROR', undefined, { cause: error }));

@@ -2,7 +2,8 @@ import { DownloadError, isDownloadError } from '../errors';
 import type { ByteRange, OpenOptions, StorageAdapter, StorageStat, StoredObject } from '../storage/types';
 import type { KnownMetadata } from './types';
 
-function storageFailure(error: unknown): DownloadError {
+/** A store's failure as a stable code: a missing object is FILE_NOT_FOUND, anything else STORAGE_ERROR. */
+export function storageFailure(error: unknown): DownloadError {
   if (isDownloadError(error)) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return new DownloadError('FILE_NOT_FOUND', undefined, { cause: error });

@@ -19,10 +19,9 @@ export interface ChunkReader {
  * gone: slices of a body in memory, positional reads into one buffer reused
  * from read to read (a piece is valid until the next read), else one stream
  * pulled a chunk at a time. Bytes a stream has beyond `size` are never
- * handed out. With `keepPieces`, every piece stays valid (a new buffer per
- * positional read), for a caller that queues them.
+ * handed out.
  */
-export function readChunks(object: StoredObject, size: number, start = 0, { keepPieces = false } = {}): ChunkReader {
+export function readChunks(object: StoredObject, size: number, start = 0): ChunkReader {
   let position = 0;
   if (object.body !== undefined) {
     const body = object.body;
@@ -46,8 +45,7 @@ export function readChunks(object: StoredObject, size: number, start = 0, { keep
     return {
       async read(max) {
         const wanted = Math.min(max, size - position);
-        // A reader that keeps its pieces (queues them in a stream) gets a new buffer for each.
-        if (keepPieces || buffer === undefined) buffer = Buffer.allocUnsafeSlow(Math.min(max, size));
+        buffer ??= Buffer.allocUnsafeSlow(Math.min(max, size));
         await new Promise<void>((resolve, reject) => fill(wanted, 0, (error) => (error === null ? resolve() : reject(failure(error)))));
         position += wanted;
         return buffer.subarray(0, wanted);

@@ -43,8 +43,8 @@ interface Variant {
   /** The source's version the variant is made from: a source changed before the render is not stored under it. */
   version: string | undefined;
   storage: StorageAdapter;
-  /** The last answer made, reused while the record's download name is the same. */
-  answer: RenditionVariant | undefined;
+  /** The last answer made, and the record's filename it was made for: reused while that stays the same. */
+  answer: { filename: string | undefined; variant: RenditionVariant } | undefined;
 }
 
 /** Variants worked out, at most: about 600 bytes each. */
@@ -122,13 +122,18 @@ export class VariantSource {
       this.#known.set(known, variant);
       if (this.#known.size > KNOWN_VARIANTS) this.#known.delete(this.#known.keys().next().value!);
     }
-    const filename = renamed(downloadFilename(source.file.filename, source.key), format);
-    let { answer } = variant;
-    if (answer === undefined || answer.filename !== filename) {
-      answer = { storage: variant.storage, key: variant.storeKey, contentType: variant.contentType, filename, varies: rendering.format === 'auto' };
-      variant.answer = answer;
+    // The download name is worked out once per record filename, not on every hit.
+    const { filename } = source.file;
+    if (variant.answer === undefined || variant.answer.filename !== filename) {
+      variant.answer = {
+        filename,
+        variant: {
+          storage: variant.storage, key: variant.storeKey, contentType: variant.contentType,
+          filename: renamed(downloadFilename(filename, source.key), format), varies: rendering.format === 'auto',
+        },
+      };
     }
-    return answer;
+    return variant.answer.variant;
   }
 
   #described(source: RenditionSource, rendering: Rendering, format: OutputFormat, version: string | undefined, lastModified: Date | undefined): Variant {
