@@ -23,11 +23,15 @@ export { serveDownload } from './routers/serve-download';
 export type { ServeDownloadOptions } from './routers/serve-download';
 export { redirectToPresigned } from './routers/redirect-to-presigned';
 export type { RedirectToPresignedOptions } from './routers/redirect-to-presigned';
+export type { ArchiveFileEntry, IssueArchiveUrlOptions, IssuedArchiveBody } from './routers/issue-archive-url';
+export type { ServeSignedArchiveOptions } from './routers/serve-signed-archive';
+export { memoryArchiveStore } from './archives/archive-store';
+export type { ArchiveStore, MemoryArchiveStoreOptions } from './archives/archive-store';
 export type { JsonFileBody } from './http/serve-file';
 export type { OffloadOptions } from './http/offload';
 export { DEFAULT_INLINE_TYPES } from './http/content-type';
 export type {
-  DeniedEvent, DownloadEvent, ErrorResponse, EventBase, FailedEvent, HeaderMap, IssuedEvent, MaybePromise, RedirectedEvent, RevocationCheck, ServedEvent, SharedOptions,
+  DeniedEvent, DownloadEvent, ErrorResponse, EventBase, FailedEvent, HeaderMap, IssuedEvent, MaybePromise, RedirectedEvent, RevocationCheck, ServedEvent, SharedOptions, ArchiveMemberSummary,
 } from './options/types';
 export { eventSummary } from './event-summary';
 export type { EventSummary } from './event-summary';

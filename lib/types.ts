@@ -12,6 +12,13 @@ export interface FileRecord {
   size?: number | undefined;
   etag?: string | undefined;
   lastModified?: Date | undefined;
+  /**
+   * The file's CRC-32 (an unsigned 32-bit integer), when your store or
+   * database knows it: an archive link then serves any `Range` of the
+   * archive from its first download. Without it, CRC-32s are learnt on the
+   * first full pass (see the README's "Archives").
+   */
+  crc32?: number | undefined;
   /** Owner tenant; compared with the `tenant(req)` hook when one is configured. */
   tenant?: string | undefined;
   /** A locked file is 423 `FILE_LOCKED`. */

@@ -12,6 +12,8 @@ export interface MemberSource {
   key: string;
   /** What a CRC-32 learnt for it is remembered under (its key and version), or `undefined`: never remembered. */
   crcKey: string | undefined;
+  /** The store's ETag when the link was issued, if it had one: another one now is a changed member. */
+  etag?: string | undefined;
 }
 
 /** An archive ready to stream: its layout, its members' sources (in layout order) and the CRC-32s learnt so far. */
@@ -31,15 +33,20 @@ interface Running {
   upTo: number;
 }
 
+/** A member that is no longer what the link bound: 412, never a corrupt archive. */
+export function memberChanged(why: string): DownloadError {
+  return new DownloadError('PRECONDITION_FAILED', 'A file in this archive has changed since the link was issued.', { cause: new Error(why) });
+}
+
 /** Opens a member for `[from, to)`, checking it still has the size the link bound; a changed member fails the archive. */
 async function openMember(source: MemberSource, entry: ZipEntry, from: number, to: number) {
   const object = await openObject(source.storage, source.key, { body: true, range: { start: from, end: to - 1 } }, {});
   if (object === null) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`archive member ${entry.member.name}: storage has no object ${source.key}`) });
-  if (object.size !== entry.member.size) {
+  const changed = object.size !== entry.member.size ? `${object.size} bytes, the link bound ${entry.member.size}`
+    : source.etag !== undefined && object.etag !== undefined && object.etag !== source.etag ? `ETag ${object.etag}, the link bound ${source.etag}` : undefined;
+  if (changed !== undefined) {
     object.close();
-    throw new DownloadError('PRECONDITION_FAILED', 'A file in this archive has changed since the link was issued.', {
-      cause: new Error(`archive member ${entry.member.name}: ${object.size} bytes, the link bound ${entry.member.size}`),
-    });
+    throw memberChanged(`archive member ${entry.member.name}: ${changed}`);
   }
   return object;
 }

@@ -9,13 +9,14 @@ import type { Disposition, FileRecord } from '../types';
 import type { MaybePromise, SharedOptions } from './types';
 import { TenantDirectory, TenantOverlays } from '../tenants/tenant-directory';
 import type { TenantPolicy } from '../tenants/tenant-config';
+import { checkArchiveStore } from '../archives/archive-store';
 import { integerOption, optionalFunction, rejectUnknownKeys, requiredFunction } from './validate';
 
 /** The keys of {@link SharedOptions}, for unknown-key checks. */
 export const SHARED_KEYS = [
   'findFile', 'storage', 'authorize', 'authenticate', 'tenant', 'fileId', 'signer', 'expiresIn', 'maxExpiresIn',
   'disposition', 'inlineTypes', 'headers', 'json', 'formatError', 'onEvent', 'scope', 'memoryBudget', 'errors', 'subject',
-  'linksValidAfter', 'isRevoked', 'useStore', 'bindTo', 'findFiles', 'tenantConfig', 'tenantCache', 'renditions',
+  'linksValidAfter', 'isRevoked', 'useStore', 'bindTo', 'findFiles', 'tenantConfig', 'tenantCache', 'renditions', 'archiveStore',
 ] as const;
 
 /** S3 refuses presigned URLs that live longer than this, and no token should outlive it either. */
@@ -209,6 +210,7 @@ export function parseSettings<Principal, File extends FileRecord>(
   checkSigner(where, options.signer, needs.signer);
   checkUseStore(where, options.useStore);
   checkRenditions(where, options.renditions);
+  checkArchiveStore(where, options.archiveStore);
   const maxExpiresIn = integerOption(where, 'maxExpiresIn', options.maxExpiresIn, 86400, 1, ABSOLUTE_MAX_EXPIRES_IN);
   if (options.expiresIn !== undefined) integerOption(where, 'expiresIn', options.expiresIn, 0, 1, maxExpiresIn);
   const settings: Settings = {

@@ -1,3 +1,4 @@
+import type { ArchiveStore } from '../archives/archive-store';
 import type { Request } from 'express';
 import type { DownloadError } from '../errors';
 import type { UseStore } from '../links/use-store';
@@ -48,6 +49,16 @@ export interface IssuedEvent<Principal = unknown, File extends FileRecord = File
   maxUses: number | undefined;
   /** The link is bound to its holder (`bindTo` gave a value); false when `bindTo` is set but gave none, so the link works for anyone. */
   bound: boolean;
+  /** An archive link's files, in archive order (`fileId` and `file` are then undefined). */
+  members?: readonly ArchiveMemberSummary[] | undefined;
+}
+
+/** One file of an archive, as events report it. */
+export interface ArchiveMemberSummary {
+  fileId: string;
+  /** Its name in the archive. */
+  name: string;
+  size: number;
 }
 
 /** A file response ended: complete, or not (`aborted`: fewer bytes went out than were announced). */
@@ -62,6 +73,8 @@ export interface ServedEvent<Principal = unknown, File extends FileRecord = File
   aborted: boolean;
   /** Sent by the web server in front (`offload`). */
   offloaded: boolean;
+  /** An archive's files, in archive order (`fileId` and `file` are then undefined). */
+  members?: readonly ArchiveMemberSummary[] | undefined;
   /** The verified token of a signed download (`sub` says to whom the link was given, `jti` which link it was). */
   claims: DownloadClaims | undefined;
   /** For a link with `maxUses`: its uses so far, this one included; `undefined` when no use was counted (HEAD, 304, a continued transfer). */
@@ -188,6 +201,14 @@ export interface SharedOptions<Principal = unknown, File extends FileRecord = Fi
    * when downloading fails a bound one.
    */
   bindTo?: ((req: Request) => MaybePromise<string | undefined>) | undefined;
+  /**
+   * Keeps archive links' manifests and the CRC-32s learnt while streaming
+   * them (`issueArchiveUrl`, `serveSignedArchive`). Default: one
+   * `memoryArchiveStore()` per `createDownloads`, right for one instance;
+   * several instances share `redisArchiveStore` from
+   * `express-signed-downloads/redis`.
+   */
+  archiveStore?: ArchiveStore | undefined;
   /**
    * Looks up many files at once for `issueDownloadUrls` (one query instead of
    * one per id): a `Map` from id to record, or an array of records matched by

@@ -10,6 +10,9 @@ import { urlSigner, type SignedUrl, type SignUrlOptions } from './sign-url';
 import { redirectToPresigned, type RedirectToPresignedOptions } from './redirect-to-presigned';
 import { serveDownload, type ServeDownloadOptions } from './serve-download';
 import { serveSignedDownload, type ServeSignedDownloadOptions } from './serve-signed-download';
+import { issueArchiveUrl, type IssueArchiveUrlOptions } from './issue-archive-url';
+import { serveSignedArchive, type ServeSignedArchiveOptions } from './serve-signed-archive';
+import { memoryArchiveStore } from '../archives/archive-store';
 
 /** Per-router options once the shared ones are bound: everything optional. */
 export type BoundOptions<T> = Partial<T>;
@@ -34,6 +37,21 @@ export interface Downloads<Principal = unknown, File extends FileRecord = FileRe
   serveSignedDownload(options?: BoundOptions<ServeSignedDownloadOptions<Principal, File>>): Router;
   redirectToPresigned(options?: BoundOptions<RedirectToPresignedOptions<Principal, File>>): Router;
   serveDownload(options?: BoundOptions<ServeDownloadOptions<Principal, File>>): Router;
+  /**
+   * `POST /archive-url` with `{ "file_ids": [...], "filename"? }`: a signed
+   * link to one ZIP of those files, each authorized as `issueDownloadUrls`
+   * authorizes it. Answers `{ download_url, token, expires, expires_in,
+   * expires_at, filename, size, files }`.
+   *
+   * @example
+   * ```ts
+   * app.use('/files', express.json(), downloads.issueArchiveUrl({ maxFiles: 500 }));
+   * app.use('/files', downloads.serveSignedArchive()); // GET /files/archives/content?token=…&expires=…
+   * ```
+   */
+  issueArchiveUrl(options?: BoundOptions<IssueArchiveUrlOptions<Principal, File>>): Router;
+  /** `GET /archives/content?token=…&expires=…`: the archive a link from `issueArchiveUrl` names, with `Range` and `If-Range`. */
+  serveSignedArchive(options?: BoundOptions<ServeSignedArchiveOptions<Principal, File>>): Router;
   /**
    * Drops one tenant's cached configuration (`tenantConfig`) in every router
    * of this `createDownloads` at once: after a key roll, a plan change, a
@@ -70,7 +88,9 @@ export interface Downloads<Principal = unknown, File extends FileRecord = FileRe
 export function createDownloads<Principal = unknown, File extends FileRecord = FileRecord>(shared: SharedOptions<Principal, File>): Downloads<Principal, File> {
   // One cache of tenants' configurations for every router made here, so forgetTenant reaches them all.
   const directory = typeof shared?.tenantConfig === 'function' ? new TenantDirectory('createDownloads', shared.tenantConfig, shared.tenantCache) : undefined;
-  const withDirectory = directory === undefined ? shared : { ...shared, [TENANT_DIRECTORY]: directory };
+  // Archive links are issued by one router and served by another: both keep their manifests in one store.
+  const withStore = shared?.archiveStore === undefined && typeof shared === 'object' && shared !== null ? { ...shared, archiveStore: memoryArchiveStore() } : shared;
+  const withDirectory = directory === undefined ? withStore : { ...withStore, [TENANT_DIRECTORY]: directory };
   // Validate now so a mistake in the shared block fails at start-up even before a router is made.
   parseSettings('createDownloads', withDirectory, [], { authorize: false, signer: false });
   // Shared options a router does not use (authorize on the signed route) are fine here; passed to that router directly they are a mistake.
@@ -91,5 +111,7 @@ export function createDownloads<Principal = unknown, File extends FileRecord = F
     serveSignedDownload: (options = {}) => serveSignedDownload(bound('serveSignedDownload', options) as ServeSignedDownloadOptions<Principal, File>),
     redirectToPresigned: (options = {}) => redirectToPresigned(bound('redirectToPresigned', options) as RedirectToPresignedOptions<Principal, File>),
     serveDownload: (options = {}) => serveDownload(bound('serveDownload', options) as ServeDownloadOptions<Principal, File>),
+    issueArchiveUrl: (options = {}) => issueArchiveUrl(bound('issueArchiveUrl', options) as IssueArchiveUrlOptions<Principal, File>),
+    serveSignedArchive: (options = {}) => serveSignedArchive(bound('serveSignedArchive', options) as ServeSignedArchiveOptions<Principal, File>),
   };
 }

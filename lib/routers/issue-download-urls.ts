@@ -32,17 +32,19 @@ export interface IssueDownloadUrlsOptions<Principal = unknown, File extends File
 
 const ROUTER_KEYS = ['path', 'mode', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse', 'maxUses', 'maxUsesParam', 'stableUrls', 'fileIds', 'maxBatch'] as const;
 
-const bodyFileIds = (req: Request): unknown => {
+/** The default source of ids: the JSON body's `file_ids` (or `fileIds`). */
+export const bodyFileIds = (req: Request): unknown => {
   const body = req.body as { file_ids?: unknown; fileIds?: unknown } | undefined;
   return body?.file_ids ?? body?.fileIds;
 };
 
-function idList(value: unknown, maxBatch: number): unknown[] {
+/** The ids asked for, as an array of at most `max`; else 422. */
+export function idList(value: unknown, max: number): unknown[] {
   if (!Array.isArray(value)) {
     throw new DownloadError('VALIDATION_ERROR', 'file_ids must be an array of file ids.', { details: { parameter: 'file_ids', in: 'body', reason: 'not_an_array' } });
   }
-  if (value.length > maxBatch) {
-    throw new DownloadError('VALIDATION_ERROR', `At most ${maxBatch} file ids per request.`, { details: { parameter: 'file_ids', in: 'body', reason: 'too_many', max: maxBatch } });
+  if (value.length > max) {
+    throw new DownloadError('VALIDATION_ERROR', `At most ${max} file ids per request.`, { details: { parameter: 'file_ids', in: 'body', reason: 'too_many', max } });
   }
   return value;
 }
@@ -61,6 +63,17 @@ function recordsById(found: unknown): (id: string) => unknown {
     return (id) => byId.get(id) ?? null;
   }
   throw wrongResult('findFiles', found, 'a Map from id to record, or an array of records');
+}
+
+/**
+ * Looks up the records of `ids`: one `findFiles` call for all of them when
+ * the host gave one, else `findFile` per id as it is asked for.
+ */
+export async function recordFinder(settings: Settings, ids: readonly unknown[], req: Request): Promise<(id: string) => Promise<unknown>> {
+  if (settings.findFiles === undefined) return (id) => Promise.resolve(settings.findFile(id, req));
+  const wanted = [...new Set(ids.filter((id): id is string | number => typeof id === 'string' || typeof id === 'number').map(String))];
+  const lookup = recordsById(await settings.findFiles(wanted, req));
+  return (id) => Promise.resolve(lookup(id));
 }
 
 /** What a client may read of a failure: the code, the safe message and the status. */
@@ -127,12 +140,7 @@ export function issueDownloadUrls<Principal = unknown, File extends FileRecord =
     await resolveTenant(req, settings, context, context.principal);
     const own = await settingsFor(settings, context.tenant, req);
     const link = requestedLink(req, own.expiresIn ?? 3600, own.maxExpiresIn, useLimitsFor(own, uses, mode), mode === 'presigned' ? 'presigned' : own.renditions);
-    let find = (id: string): Promise<unknown> => Promise.resolve(own.findFile(id, req));
-    if (own.findFiles !== undefined) {
-      const wanted = [...new Set(raw.filter((id): id is string | number => typeof id === 'string' || typeof id === 'number').map(String))];
-      const lookup = recordsById(await own.findFiles(wanted, req));
-      find = (id) => Promise.resolve(lookup(id));
-    }
+    const find = await recordFinder(own, raw, req);
     const entries: IssuedUrlEntry[] = [];
     // One at a time: a batch is many small awaits, and order is the answer's order.
     for (const id of raw) entries.push(await one(req, own, context, id, find, link));

@@ -8,7 +8,7 @@ import type { DownloadableFile } from './access';
 import type { RequestContext } from './context';
 import { wrongResult } from './hook-result';
 import { holderOf } from './link-checks';
-import { fileIdSegment, signLink, type StableUrlsOptions } from './link-signing';
+import { fileIdSegment, signLink, type LinkInput, type StableUrlsOptions } from './link-signing';
 import { presignFile } from './presign';
 import type { LinkRequest } from './query-options';
 
@@ -52,6 +52,40 @@ async function subjectOf(settings: Settings, req: Request, principal: unknown): 
   return subject;
 }
 
+/** A link to a signed route, as issued: its URL and token, and what the `issued` event reports of it. */
+export interface IssuedSignedLink {
+  url: string;
+  token: string;
+  expires: number;
+  expiresIn: number;
+  event: IssuedDetails;
+}
+
+/**
+ * Signs a link to the signed route at `base` (a path of this app, or an
+ * absolute URL from the host's `downloadUrl`), with the request's subject
+ * and holder: what every issuing router hands out.
+ */
+export async function issueSignedLink(
+  settings: Settings, config: Pick<IssuerConfig<FileRecord>, 'publicBaseUrl' | 'allowedHosts' | 'stableUrls'>, req: Request, principal: unknown, base: unknown,
+  input: Omit<LinkInput, 'subject' | 'holder'>,
+): Promise<IssuedSignedLink> {
+  if (typeof base !== 'string' || !(base.startsWith('/') || /^https?:\/\//i.test(base))) throw wrongResult('downloadUrl', base, "an absolute http(s) URL or a path starting with '/'");
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(base);
+  const url = new URL(absolute ? base : `${config.publicBaseUrl ?? requestOrigin(req, config.allowedHosts)}${base}`);
+  const subject = await subjectOf(settings, req, principal);
+  const holder = await holderOf(settings, req);
+  // The token is bound to the path the signed route will see (the app's own
+  // path: before publicBaseUrl's prefix, which a proxy strips), unless a scope is set.
+  const signed = await signLink(settings, url, new URL(base, 'http://app.invalid').pathname, { ...input, subject, holder }, config.stableUrls);
+  return {
+    url: signed.url, token: signed.token, expires: signed.expires,
+    // A stable link lives to its bucket's end: say how long it really has.
+    expiresIn: signed.expiresIn,
+    event: { mode: 'signed', expires: signed.expires, subject, jti: signed.jti, maxUses: input.maxUses, bound: holder !== undefined },
+  };
+}
+
 /**
  * Issues one link for an authorized file: what `issueDownloadUrl` answers
  * and what each entry of `issueDownloadUrls` holds.
@@ -63,23 +97,9 @@ export async function issueLink<File extends FileRecord>(
   let issued: { url: string; token: string | null; expires: number; expiresIn: number; event: IssuedDetails };
   if (config.mode === 'signed') {
     const base = config.downloadUrl === undefined ? `${req.baseUrl}/${fileIdSegment(context.fileId!)}/content` : await config.downloadUrl(req, target.file as File);
-    if (typeof base !== 'string' || !(base.startsWith('/') || /^https?:\/\//i.test(base))) throw wrongResult('downloadUrl', base, "an absolute http(s) URL or a path starting with '/'");
-    const absolute = /^[a-z][a-z0-9+.-]*:/i.test(base);
-    const url = new URL(absolute ? base : `${config.publicBaseUrl ?? requestOrigin(req, config.allowedHosts)}${base}`);
-    const subject = await subjectOf(settings, req, context.principal);
-    const holder = await holderOf(settings, req);
-    // The token is bound to the path the signed route will see (the app's own
-    // path: before publicBaseUrl's prefix, which a proxy strips), unless a scope is set.
-    const signed = await signLink(settings, url, new URL(base, 'http://app.invalid').pathname, {
-      fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn: link.expiresIn,
-      subject, maxUses: link.maxUses, holder, rendition: link.rendition,
-    }, config.stableUrls);
-    issued = {
-      url: signed.url, token: signed.token, expires: signed.expires,
-      // A stable link lives to its bucket's end: say how long it really has.
-      expiresIn: signed.expiresIn,
-      event: { mode: 'signed', expires: signed.expires, subject, jti: signed.jti, maxUses: link.maxUses, bound: holder !== undefined },
-    };
+    issued = await issueSignedLink(settings, config, req, context.principal, base, {
+      fileId: context.fileId!, tenant: context.tenant, disposition, expiresIn: link.expiresIn, maxUses: link.maxUses, rendition: link.rendition,
+    });
   } else {
     const presigned = await presignFile(settings, target, disposition, link.expiresIn);
     issued = { ...presigned, token: null, event: { mode: 'presigned', expires: presigned.expires, subject: undefined, jti: undefined, maxUses: undefined, bound: false } };

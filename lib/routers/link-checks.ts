@@ -52,9 +52,15 @@ function refuseIfIssuedBefore(claims: DownloadClaims, cutoff: Date | undefined, 
   }
 }
 
-/** The record's and the tenant's cut-off times (its configuration's and the hook's), then the host's deny-list. */
-export async function checkRevocation(req: Request, settings: Settings, claims: DownloadClaims, file: FileRecord): Promise<void> {
-  refuseIfIssuedBefore(claims, recordDate('linksValidAfter', file.linksValidAfter), "the file's");
+/**
+ * The records' and the tenant's cut-off times (its configuration's and the
+ * hook's), then the host's deny-list, once per link: an archive's link is
+ * refused when any of its files was revoked.
+ */
+export async function checkRevocation(req: Request, settings: Settings, claims: DownloadClaims, files: FileRecord | readonly FileRecord[]): Promise<void> {
+  for (const file of Array.isArray(files) ? (files as readonly FileRecord[]) : [files as FileRecord]) {
+    refuseIfIssuedBefore(claims, recordDate('linksValidAfter', file.linksValidAfter), "the file's");
+  }
   refuseIfIssuedBefore(claims, settings.tenantPolicy?.linksValidAfter, "tenantConfig's");
   if (settings.linksValidAfter !== undefined) {
     const forTenant: unknown = await settings.linksValidAfter(claims.tenant, req);

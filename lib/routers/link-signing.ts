@@ -33,6 +33,8 @@ export interface LinkInput {
   holder?: string | undefined;
   /** The image rendition the link serves (canonical, from the `renditions` option). */
   rendition?: string | undefined;
+  /** An archive link: `fileId` is its manifest's digest. */
+  archive?: boolean | undefined;
 }
 
 /** A signed link: the URL with `token` and `expires`, and what the token says. */
@@ -53,7 +55,7 @@ export interface SignedLink {
 export async function signLink(settings: Settings, url: URL, appPath: string, input: LinkInput, stable: StableUrlsOptions | undefined): Promise<SignedLink> {
   const { token, expires, jti, stable: isStable, expiresIn } = await settings.signer!.sign({
     fileId: input.fileId, tenant: input.tenant, disposition: input.disposition, expiresIn: input.expiresIn,
-    scope: settings.scope ?? appPath, subject: input.subject, maxUses: input.maxUses, holder: input.holder, rendition: input.rendition,
+    scope: settings.scope ?? appPath, subject: input.subject, maxUses: input.maxUses, holder: input.holder, rendition: input.rendition, archive: input.archive,
     ...(stable === undefined ? {} : { bucketSeconds: stable.bucketSeconds, maxLifetime: settings.maxExpiresIn }),
   });
   const link = new URL(url.href);

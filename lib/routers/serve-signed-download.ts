@@ -65,7 +65,7 @@ function sharedCacheControl(remaining: number): string {
  * one). An unknown tenant has no keys: 401 like any forgery, so a forged URL
  * cannot tell a made-up tenant from a real one.
  */
-function signingSettings(settings: Settings, token: string, req: Request): Settings | Promise<Settings> {
+export function signingSettings(settings: Settings, token: string, req: Request): Settings | Promise<Settings> {
   if (settings.tenants === undefined) return settings;
   const tenant = claimedTenant(token);
   if (tenant === undefined) return settings;
@@ -79,7 +79,7 @@ function knownTenant(own: Settings | null, tenant: string): Settings {
 }
 
 /** The path the client asked for, as the app sees it: what a token is bound to by default. */
-function requestPath(req: Request): string {
+export function requestPath(req: Request): string {
   const mark = req.originalUrl.indexOf('?');
   return mark === -1 ? req.originalUrl : req.originalUrl.slice(0, mark);
 }
@@ -121,6 +121,8 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
       const own = chosen instanceof Promise ? await chosen : chosen;
       // The token first: nothing else of the host's (fileId, tenant, findFile) runs for a forged one.
       const claims = await own.signer!.verifySignature(token, { graceSeconds });
+      // An archive's token names a manifest, not a file: only serveSignedArchive redeems it.
+      if (claims.archive === true) throw invalid(new Error('an archive link, redeemed at the signed file route'));
       context.claims = claims;
       await identify(req, settings, context, undefined);
       matchClaims(claims, { fileId: context.fileId!, tenant: context.tenant, expires, scope: settings.scope ?? requestPath(req) });

@@ -40,6 +40,11 @@ export interface SignInput {
   maxLifetime?: number | undefined;
   /** The image rendition the link serves (`rn`): a preset name or canonical parameters, from the `renditions` option. */
   rendition?: string | undefined;
+  /**
+   * An archive link (`ar`): `fileId` is then the digest of the archive's
+   * manifest, and only the signed archive route redeems the token.
+   */
+  archive?: boolean | undefined;
 }
 
 /** What `verify` must find in the token, or it throws `TOKEN_INVALID`. */
@@ -75,6 +80,8 @@ export interface DownloadClaims {
   expired?: boolean | undefined;
   /** The image rendition the link serves (`rn`), instead of the file itself. */
   rendition?: string | undefined;
+  /** An archive link (`ar`): `fileId` is the digest of the archive's manifest. */
+  archive?: boolean | undefined;
 }
 
 /** What a token carries besides the caller's input: made by the signer. */
@@ -105,6 +112,7 @@ export function payloadOf(input: SignInput, parts: IssuedParts): Record<string, 
   if (input.subject !== undefined) payload.sub = input.subject;
   if (input.maxUses !== undefined) payload.mu = input.maxUses;
   if (input.rendition !== undefined) payload.rn = input.rendition;
+  if (input.archive === true) payload.ar = 1;
   if (parts.holder !== undefined) payload.hb = parts.holder;
   payload.aud = AUDIENCE;
   payload.iat = parts.issuedAt;
@@ -121,7 +129,7 @@ const isTime = (value: unknown): value is number => typeof value === 'number' &&
  * seconds of skew on `exp` and `nbf`), and well-typed bindings.
  */
 export function readClaims(payload: Record<string, unknown>, nowSeconds: number, clockTolerance: number, graceSeconds = 0): DownloadClaims {
-  const { fid, ten, dis, scp, sub, aud, iat, exp, nbf, jti, mu, hb, rn } = payload;
+  const { fid, ten, dis, scp, sub, aud, iat, exp, nbf, jti, mu, hb, rn, ar } = payload;
   if (aud !== AUDIENCE && !(Array.isArray(aud) && aud.includes(AUDIENCE))) throw invalid(new Error('token is for another audience'));
   if (!isTime(iat) || !isTime(exp)) throw invalid(new Error('token has no valid iat / exp'));
   if (nowSeconds - clockTolerance >= exp + graceSeconds) throw invalid(new Error('token expired'));
@@ -131,6 +139,7 @@ export function readClaims(payload: Record<string, unknown>, nowSeconds: number,
     throw invalid(new Error('malformed binding claims'));
   }
   if (dis !== undefined && dis !== 'inline' && dis !== 'attachment') throw invalid(new Error('bad disposition claim'));
+  if (ar !== undefined && ar !== 1) throw invalid(new Error('malformed ar claim'));
   if (rn !== undefined && !(typeof rn === 'string' && rn !== '' && rn.length <= MAX_RENDITION_LENGTH)) throw invalid(new Error('malformed rn claim'));
   if (!(jti === undefined || (typeof jti === 'string' && jti !== '' && jti.length <= 64)) || !optionalString(hb)) throw invalid(new Error('malformed jti / hb claim'));
   // A use limit is counted per jti: one without the other would be a link nobody can count.
@@ -144,6 +153,7 @@ export function readClaims(payload: Record<string, unknown>, nowSeconds: number,
   if (scp !== undefined) claims.scope = scp as string;
   if (sub !== undefined) claims.subject = sub as string;
   if (rn !== undefined) claims.rendition = rn as string;
+  if (ar !== undefined) claims.archive = true;
   return claims;
 }
 

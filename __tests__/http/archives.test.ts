@@ -1,0 +1,296 @@
+// Issue 19: archive links over real HTTP, on both Express majors.
+import { get as httpGet, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
+import express from 'express';
+import request from 'supertest';
+import {
+  createDownloads, createSigner, memoryArchiveStore, memoryStorage, memoryUseStore, type ArchiveStore, type DownloadEvent, type FileRecord, type IssuedArchiveBody,
+} from '../../lib';
+import { binary, pattern, SECRET } from '../helpers/app';
+import { readZip } from '../helpers/zip-reader';
+
+interface Doc extends FileRecord { ownerId: string }
+
+const BIG = pattern(300_000);
+const CONTENT: Record<string, string | Buffer> = { 'a.txt': 'alpha\n', 'big.bin': BIG, 'c.txt': 'charlie\n', 'd.txt': 'delta\n', 'x.txt': 'xray\n' };
+function world() {
+  const storage = memoryStorage();
+  for (const [key, bytes] of Object.entries(CONTENT)) storage.put(key, bytes);
+  const docs: Record<string, Doc> = {
+    a: { id: 'a', key: 'a.txt', filename: 'Report.txt', tenant: 'acme', ownerId: 'u1' },
+    big: { id: 'big', key: 'big.bin', filename: 'video.bin', tenant: 'acme', ownerId: 'u1' },
+    c: { id: 'c', key: 'c.txt', filename: 'report.TXT', tenant: 'acme', ownerId: 'u1' },
+    evil: { id: 'evil', key: 'd.txt', filename: '../../etc/\u0007passwd', tenant: 'acme', ownerId: 'u1' },
+    abs: { id: 'abs', key: 'x.txt', filename: '/C:/Windows/con.txt', tenant: 'acme', ownerId: 'u1' },
+    theirs: { id: 'theirs', key: 'a.txt', tenant: 'acme', ownerId: 'u2' },
+    other: { id: 'other', key: 'a.txt', tenant: 'globex', ownerId: 'u1' },
+    locked: { id: 'locked', key: 'a.txt', tenant: 'acme', ownerId: 'u1', locked: true },
+    gone: { id: 'gone', key: 'nothing-here.txt', tenant: 'acme', ownerId: 'u1' },
+  };
+  return { storage, docs };
+}
+
+function host(options: { crcs?: boolean; archiveStore?: ArchiveStore; maxFiles?: number; maxBytes?: number; maxUses?: number; events?: DownloadEvent[] } = {}) {
+  const { storage, docs } = world();
+  const events = options.events ?? [];
+  const downloads = createDownloads({
+    storage,
+    signer: createSigner({ secret: SECRET }),
+    findFile: (id) => {
+      const doc = Object.hasOwn(docs, id) ? docs[id]! : null;
+      if (doc === null || options.crcs !== true) return doc;
+      const bytes = CONTENT[doc.key!];
+      return bytes === undefined ? doc : { ...doc, crc32: crc32(bytes) };
+    },
+    authenticate: (req) => (req.get('x-user') === undefined ? null : { id: req.get('x-user')! }),
+    tenant: (req) => req.params.orgId,
+    authorize: (_req, file, user) => file.ownerId === user.id,
+    onEvent: (event) => { events.push(event as DownloadEvent); },
+    ...(options.archiveStore === undefined ? {} : { archiveStore: options.archiveStore }),
+    ...(options.maxUses === undefined ? {} : { useStore: memoryUseStore() }),
+  });
+  const app = express();
+  app.use('/orgs/:orgId/files', downloads.serveSignedArchive(), downloads.serveSignedDownload());
+  app.use('/orgs/:orgId/files', express.json(), downloads.issueArchiveUrl({
+    ...(options.maxFiles === undefined ? {} : { maxFiles: options.maxFiles }),
+    ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+    ...(options.maxUses === undefined ? {} : { maxUses: options.maxUses }),
+  }), downloads.issueDownloadUrl());
+  return { app, storage, docs, events, downloads };
+}
+
+const issue = (app: express.Express, body: unknown, user = 'u1', org = 'acme') =>
+  request(app).post(`/orgs/${org}/files/archive-url`).set('X-User', user).send(body as object);
+const pathOf = (url: string) => { const parsed = new URL(url); return parsed.pathname + parsed.search; };
+const fetchBytes = (app: express.Express, path: string, headers: Record<string, string> = {}) =>
+  request(app).get(path).set(headers).buffer(true).parse(binary);
+
+async function issued(app: express.Express, ids: string[], filename?: string): Promise<IssuedArchiveBody & { path: string }> {
+  const res = await issue(app, filename === undefined ? { file_ids: ids } : { file_ids: ids, filename });
+  expect(res.status).toBe(200);
+  return { ...(res.body as IssuedArchiveBody), path: pathOf((res.body as IssuedArchiveBody).download_url) };
+}
+
+describe('issueArchiveUrl', () => {
+  test('one link for many files: the archive\'s exact size, its name and its members in order', async () => {
+    const { app, events } = host();
+    const res = await issue(app, { file_ids: ['a', 'big', 'a'], filename: 'Q3 export' });
+    expect([res.status, res.headers['cache-control']]).toEqual([200, 'no-store']);
+    const body = res.body as IssuedArchiveBody;
+    expect(Object.keys(body).sort()).toEqual(['download_url', 'expires', 'expires_at', 'expires_in', 'filename', 'files', 'size', 'token']);
+    expect(body.filename).toBe('Q3 export.zip');
+    expect(body.files).toEqual([{ file_id: 'a', name: 'Report.txt', size: 6 }, { file_id: 'big', name: 'video.bin', size: BIG.length }]);
+    expect(body.download_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/orgs\/acme\/files\/archives\/content\?token=[^&]+&expires=\d+$/);
+    expect(body.expires_in).toBe(3600);
+    const archive = await fetchBytes(app, pathOf(body.download_url));
+    expect(archive.status).toBe(200);
+    expect(Number(archive.headers['content-length'])).toBe(body.size);
+    const issuedEvent = events.find((event) => event.type === 'issued');
+    expect(issuedEvent).toMatchObject({ type: 'issued', mode: 'signed', fileId: undefined, tenant: 'acme', members: [{ fileId: 'a', name: 'Report.txt', size: 6 }, { fileId: 'big', name: 'video.bin', size: BIG.length }] });
+  });
+
+  test('names are made safe for whoever unpacks them, and made unique without regard to case', async () => {
+    const { app } = host();
+    const body = await issued(app, ['evil', 'abs', 'a', 'c']);
+    expect(body.files.map((file) => file.name)).toEqual(['etc/passwd', 'C_/Windows/_con.txt', 'Report.txt', 'report (2).TXT']);
+    const entries = readZip((await fetchBytes(app, body.path)).body as Buffer);
+    expect(entries.map((entry) => [entry.name, entry.bytes.toString()])).toEqual([
+      ['etc/passwd', 'delta\n'], ['C_/Windows/_con.txt', 'xray\n'], ['Report.txt', 'alpha\n'], ['report (2).TXT', 'charlie\n'],
+    ]);
+  });
+
+  test.each([
+    ['not an array', { file_ids: 'a' }, 422, 'VALIDATION_ERROR', { reason: 'not_an_array' }],
+    ['empty', { file_ids: [] }, 422, 'VALIDATION_ERROR', { reason: 'empty' }],
+    ['a filename that is not a string', { file_ids: ['a'], filename: 7 }, 422, 'VALIDATION_ERROR', { parameter: 'filename', reason: 'not_a_string' }],
+    ['a file of another owner', { file_ids: ['a', 'theirs'] }, 403, 'ACCESS_DENIED', { file_id: 'theirs' }],
+    ['a file of another tenant', { file_ids: ['other', 'a'] }, 404, 'FILE_NOT_FOUND', { file_id: 'other' }],
+    ['a missing file', { file_ids: ['a', 'missing'] }, 404, 'FILE_NOT_FOUND', { file_id: 'missing' }],
+    ['a locked file', { file_ids: ['locked'] }, 423, 'FILE_LOCKED', { file_id: 'locked' }],
+    ['a file the storage does not have', { file_ids: ['a', 'gone'] }, 404, 'FILE_NOT_FOUND', { file_id: 'gone' }],
+    ['an id that is not a string', { file_ids: ['a', { id: 'a' }] }, 422, 'VALIDATION_ERROR', { reason: 'not_a_string' }],
+  ])('%s: the whole archive is refused, naming why', async (_name, body, status, code, details) => {
+    const { app } = host();
+    const res = await issue(app, body);
+    expect([res.status, res.body.error.code]).toEqual([status, code]);
+    expect(res.body.error.details).toMatchObject(details);
+  });
+
+  test('no caller, no archive: 401 before any body is read', async () => {
+    const { app } = host();
+    const res = await request(app).post('/orgs/acme/files/archive-url').send({ file_ids: ['a'] });
+    expect([res.status, res.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
+  });
+
+  test('limits: more files than maxFiles, or more bytes than maxBytes, is 422 with the limit', async () => {
+    const few = host({ maxFiles: 2 });
+    const many = await issue(few.app, { file_ids: ['a', 'c', 'big'] });
+    expect([many.status, many.body.error.details]).toEqual([422, { parameter: 'file_ids', in: 'body', reason: 'too_many', max: 2 }]);
+    const small = host({ maxBytes: 100_000 });
+    const large = await issue(small.app, { file_ids: ['a', 'big'] });
+    expect([large.status, large.body.error.details.reason, large.body.error.details.max]).toEqual([422, 'too_large', 100_000]);
+    expect(large.body.error.details.size).toBeGreaterThan(BIG.length);
+    expect((await issue(small.app, { file_ids: ['a', 'c'] })).status).toBe(200);
+  });
+
+  test('start-up: limits out of range and a store without its methods throw with the fix', () => {
+    const { downloads } = host();
+    expect(() => downloads.issueArchiveUrl({ maxFiles: 0 })).toThrow(/maxFiles/);
+    expect(() => downloads.issueArchiveUrl({ maxFiles: 100_001 })).toThrow(/maxFiles/);
+    expect(() => downloads.issueArchiveUrl({ maxBytes: -1 })).toThrow(/maxBytes/);
+    expect(() => createDownloads({ storage: memoryStorage(), findFile: () => null, archiveStore: {} as ArchiveStore })).toThrow(/archiveStore.*memoryArchiveStore/);
+  });
+});
+
+describe('serveSignedArchive', () => {
+  test('a stored ZIP with its exact length, ETag, name and no-referrer; HEAD says the same without a body', async () => {
+    const { app, events } = host();
+    const body = await issued(app, ['a', 'big', 'c'], 'export.zip');
+    const res = await fetchBytes(app, body.path);
+    expect([res.status, res.headers['content-type'], res.headers['content-length'], res.headers['accept-ranges']]).toEqual([200, 'application/zip', String(body.size), 'bytes']);
+    expect(res.headers['content-disposition']).toBe('attachment; filename=export.zip');
+    expect(res.headers.etag).toMatch(/^"z-[A-Za-z0-9_-]{43}"$/);
+    expect(res.headers['cache-control']).toMatch(/^private, max-age=(3599|3600)$/);
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    const entries = readZip(res.body as Buffer);
+    expect(entries.map((entry) => entry.name)).toEqual(['Report.txt', 'video.bin', 'report (2).TXT']);
+    expect(entries[1]!.bytes.equals(BIG)).toBe(true);
+    // UTF-8 names flagged, a data descriptor for CRC-32s learnt while streaming.
+    expect(entries.every((entry) => (entry.flags & 0x0808) === 0x0808)).toBe(true);
+    const head = await request(app).head(body.path);
+    expect([head.status, head.headers['content-length'], head.headers.etag]).toEqual([200, String(body.size), res.headers.etag]);
+    const served = events.filter((event) => event.type === 'served');
+    expect(served.map((event) => event.type === 'served' && [event.status, event.bytes, event.members?.map((m) => m.fileId)])).toEqual([
+      [200, body.size, ['a', 'big', 'c']], [200, 0, ['a', 'big', 'c']],
+    ]);
+  });
+
+  test.each([
+    ['CRC-32s the records give: from the first request', { crcs: true }, false],
+    ['CRC-32s learnt on a first full pass', {}, true],
+    ['CRC-32s nobody knows yet: worked out before the headers', {}, false],
+  ])('Range and If-Range, %s', async (_name, options, firstPass) => {
+    const { app } = host(options);
+    const body = await issued(app, ['a', 'big', 'c']);
+    const whole = (await fetchBytes(app, body.path)).body as Buffer;
+    const { app: fresh } = firstPass ? { app } : host({ ...options, archiveStore: undefined });
+    // A fresh host has no manifest: issue the same members there (the same archive, byte for byte).
+    const path = firstPass ? body.path : (await issued(fresh, ['a', 'big', 'c'])).path;
+    const head = await request(fresh).head(path);
+    for (const [start, end] of [[0, 99], [150, 200_000], [200_000, body.size - 1], [body.size - 50, body.size - 1]] as const) {
+      const part = await fetchBytes(fresh, path, { Range: `bytes=${start}-${end}`, 'If-Range': head.headers.etag as string });
+      expect([part.status, part.headers['content-range']]).toEqual([206, `bytes ${start}-${end}/${body.size}`]);
+      expect((part.body as Buffer).equals(whole.subarray(start, end + 1))).toBe(true);
+    }
+    const stale = await fetchBytes(fresh, path, { Range: 'bytes=100-', 'If-Range': '"z-not-this-one"' });
+    expect([stale.status, (stale.body as Buffer).length]).toEqual([200, body.size]);
+    const unsatisfiable = await fetchBytes(fresh, path, { Range: `bytes=${body.size}-` });
+    expect([unsatisfiable.status, unsatisfiable.headers['content-range']]).toEqual([416, `bytes */${body.size}`]);
+    const notModified = await fetchBytes(fresh, path, { 'If-None-Match': head.headers.etag as string });
+    expect(notModified.status).toBe(304);
+  });
+
+  test('CRC-32s given by the records go in the local headers: no data descriptors', async () => {
+    const { app } = host({ crcs: true });
+    const body = await issued(app, ['a', 'big']);
+    const entries = readZip((await fetchBytes(app, body.path)).body as Buffer);
+    expect(entries.map((entry) => entry.flags & 0x0008)).toEqual([0, 0]);
+  });
+
+  test('a member changed since the link was issued: 412 on a resume, never a corrupt archive', async () => {
+    const { app, storage, docs } = host();
+    const body = await issued(app, ['a', 'big', 'c']);
+    // The same size, other bytes: the store's ETag changes.
+    storage.put('big.bin', Buffer.alloc(BIG.length, 7));
+    const resumed = await fetchBytes(app, body.path, { Range: 'bytes=1000-' });
+    expect([resumed.status, resumed.body.length > 0 && JSON.parse(resumed.body.toString()).error.code]).toEqual([412, 'PRECONDITION_FAILED']);
+    // A record that now states another version (or name) is refused before any byte is read.
+    const again = await issued(app, ['a', 'c']);
+    docs.c = { ...docs.c!, filename: 'renamed.txt' };
+    expect((await fetchBytes(app, again.path)).status).toBe(412);
+    docs.c = { ...docs.c!, filename: 'report.TXT', etag: '"v2"', size: 8 };
+    expect((await fetchBytes(app, again.path)).status).toBe(412);
+  });
+
+  test('a member deleted or revoked after issuing: 404 or 401, as a single file would be', async () => {
+    const { app, docs } = host();
+    const body = await issued(app, ['a', 'c']);
+    docs.c = { ...docs.c!, linksValidAfter: new Date(Date.now() + 60_000) };
+    expect((await fetchBytes(app, body.path)).status).toBe(401);
+    delete docs.c;
+    const gone = await fetchBytes(app, body.path);
+    expect([gone.status, JSON.parse(gone.body.toString()).error.code]).toEqual([404, 'FILE_NOT_FOUND']);
+  });
+
+  test('a member whose bytes vanish mid-archive: the connection is cut, never a short "complete" archive', async () => {
+    const { app, storage } = host();
+    const body = await issued(app, ['a', 'big', 'c']);
+    storage.delete('c.txt');
+    const server = await new Promise<Server>((done) => { const s = app.listen(0, '127.0.0.1', () => done(s)); });
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const outcome = await new Promise<{ status: number; length: string | undefined; received: number; complete: boolean }>((done) => {
+        httpGet({ host: '127.0.0.1', port, path: body.path }, (res: IncomingMessage) => {
+          let received = 0;
+          res.on('data', (chunk: Buffer) => { received += chunk.length; });
+          res.on('close', () => done({ status: res.statusCode!, length: res.headers['content-length'], received, complete: res.complete }));
+          res.on('error', () => undefined);
+        });
+      });
+      expect(outcome.status).toBe(200);
+      expect(outcome.length).toBe(String(body.size));
+      expect(outcome.complete).toBe(false);
+      expect(outcome.received).toBeLessThan(body.size);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+  });
+
+  test('binding: a file link cannot open an archive, an archive link no file, another tenant nothing', async () => {
+    const { app } = host();
+    const body = await issued(app, ['a']);
+    const fileLink = await request(app).get('/orgs/acme/files/a/download-url').set('X-User', 'u1');
+    const asArchive = new URL(fileLink.body.download_url as string);
+    expect((await request(app).get(`/orgs/acme/files/archives/content${asArchive.search}`)).status).toBe(401);
+    const archiveUrl = new URL(body.download_url);
+    expect((await request(app).get(`/orgs/acme/files/a/content${archiveUrl.search}`)).status).toBe(401);
+    expect((await request(app).get(`/orgs/globex/files/archives/content${archiveUrl.search}`)).status).toBe(401);
+    const later = new URLSearchParams(archiveUrl.search);
+    later.set('expires', String(Number(later.get('expires')) + 60));
+    expect((await request(app).get(`/orgs/acme/files/archives/content?${later.toString()}`)).status).toBe(401);
+    expect((await request(app).get('/orgs/acme/files/archives/content')).status).toBe(401);
+  });
+
+  test('a link whose manifest is gone (another instance\'s memory, a restart) is 404 with the fix in its cause', async () => {
+    const events: DownloadEvent[] = [];
+    const first = host();
+    const body = await issued(first.app, ['a']);
+    const second = host({ events });
+    const res = await request(second.app).get(body.path);
+    expect([res.status, res.body.error.code, res.body.error.message]).toEqual([404, 'FILE_NOT_FOUND', 'This archive link is no longer available; ask for a new one.']);
+    const denied = events.find((event) => event.type === 'denied');
+    expect(denied?.type === 'denied' && String((denied.error.cause as Error).message)).toMatch(/another instance's memory store/);
+  });
+
+  test('a shared store: the link issued by one instance is served by another', async () => {
+    const archiveStore = memoryArchiveStore();
+    const first = host({ archiveStore });
+    const second = host({ archiveStore });
+    const body = await issued(first.app, ['a', 'c']);
+    const res = await fetchBytes(second.app, body.path);
+    expect(res.status).toBe(200);
+    expect(readZip(res.body as Buffer).map((entry) => entry.bytes.toString())).toEqual(['alpha\n', 'charlie\n']);
+  });
+
+  test('maxUses: one download; its resumption with the link\'s ETag is free; a second download is 410', async () => {
+    const { app } = host({ maxUses: 1 });
+    const body = await issued(app, ['a', 'big']);
+    const first = await fetchBytes(app, body.path);
+    expect(first.status).toBe(200);
+    const rest = await fetchBytes(app, body.path, { Range: 'bytes=1000-', 'If-Range': first.headers.etag as string });
+    expect([rest.status, (rest.body as Buffer).equals((first.body as Buffer).subarray(1000))]).toEqual([206, true]);
+    const second = await request(app).get(body.path);
+    expect([second.status, second.body.error.code]).toEqual([410, 'LINK_USED_UP']);
+  });
+});
