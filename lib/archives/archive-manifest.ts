@@ -44,14 +44,16 @@ export function recordCrc(file: FileRecord): number | undefined {
 }
 
 /**
- * The entries' names for these records, in order: the record's filename (or
- * its key), folders kept, made safe and unique. The same records always give
- * the same names, so the signed route can tell a renamed member.
+ * The entries' names for these records, in order: the record's filename
+ * with its folders (`Holiday/beach.jpg`: the host chose them), else the last
+ * segment of its key (how the store is laid out is nobody's business), made
+ * safe and unique. The same records always give the same names, so the
+ * signed route can tell a renamed member.
  */
 export function memberNames(records: readonly { file: FileRecord; key: string }[]): string[] {
   return uniqueMemberNames(records.map(({ file, key }, index) => {
-    const wanted = typeof file.filename === 'string' && file.filename !== '' ? file.filename : key;
-    return safeMemberName(wanted, downloadFilename(undefined, key) ?? `file-${index + 1}`);
+    const fallback = downloadFilename(undefined, key) ?? `file-${index + 1}`;
+    return typeof file.filename === 'string' && file.filename !== '' ? safeMemberName(file.filename, fallback) : safeMemberName(fallback, `file-${index + 1}`);
   }));
 }
 

@@ -1,14 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { UseResult, UseStore } from './use-store';
+import { redisScript, scriptRunner, type RedisScriptClient } from './redis-scripts';
 
-/**
- * The part of a node-redis (v4 or v5) client this store uses. Any client
- * with these two methods works, including a cluster client.
- */
-export interface RedisScriptClient {
-  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-}
+export type { RedisScriptClient } from './redis-scripts';
 
 /** Options of {@link redisUseStore}. */
 export interface RedisUseStoreOptions {
@@ -36,8 +29,7 @@ return {1, used}
 // A script too, so the client needs no more than eval and evalSha.
 const USES = "return tonumber(redis.call('GET', KEYS[1]) or '0')";
 
-const script = (source: string) => ({ source, sha: createHash('sha1').update(source).digest('hex') });
-const SCRIPTS = { consume: script(CONSUME), uses: script(USES) };
+const SCRIPTS = { consume: redisScript(CONSUME), uses: redisScript(USES) };
 
 function resultOf(reply: unknown): UseResult {
   if (!Array.isArray(reply) || reply.length !== 2 || !reply.every((n) => typeof n === 'number')) {
@@ -68,44 +60,16 @@ function resultOf(reply: unknown): UseResult {
  * ```
  */
 export function redisUseStore(options: RedisUseStoreOptions): UseStore {
-  const client = options?.client;
-  if (typeof client?.eval !== 'function' || typeof client.evalSha !== 'function') {
-    throw new TypeError('redisUseStore: pass { client }, a connected node-redis client: createClient({ url }) from the `redis` package, after await client.connect().');
-  }
-  const prefix = options.prefix ?? 'esd:uses:';
+  const prefix = options?.prefix ?? 'esd:uses:';
   if (typeof prefix !== 'string') throw new TypeError("redisUseStore: prefix must be a string such as 'esd:uses:'.");
-  const timeoutMs = options.timeoutMs ?? 2000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError('redisUseStore: timeoutMs must be a positive integer number of milliseconds.');
-
-  // By hash, as Redis caches scripts: the source goes over the wire only when
-  // the cache is empty (after a restart or failover).
-  const run = async ({ source, sha }: { source: string; sha: string }, call: { keys: string[]; arguments: string[] }): Promise<unknown> => {
-    try {
-      return await client.evalSha(sha, call);
-    } catch (error) {
-      if (!/NOSCRIPT/.test(String((error as Error)?.message))) throw error;
-      return client.eval(source, call);
-    }
-  };
-
-  const inTime = async <T>(work: Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`redisUseStore: no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const run = scriptRunner('redisUseStore', options?.client, options?.timeoutMs);
 
   return {
     consume(jti, maxUses, expiresAt) {
-      return inTime(run(SCRIPTS.consume, { keys: [prefix + jti], arguments: [String(maxUses), String(expiresAt.getTime())] }).then(resultOf));
+      return run(SCRIPTS.consume, { keys: [prefix + jti], arguments: [String(maxUses), String(expiresAt.getTime())] }).then(resultOf);
     },
     async uses(jti) {
-      const reply = await inTime(run(SCRIPTS.uses, { keys: [prefix + jti], arguments: [] }));
+      const reply = await run(SCRIPTS.uses, { keys: [prefix + jti], arguments: [] });
       return typeof reply === 'number' ? reply : 0;
     },
   };
