@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,16 +7,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import express from 'express';
 import request from 'supertest';
-import { openArchive } from '../../lib/archives/archive-object';
-import { memoryCrcs } from '../../lib/archives/crc-memory';
-import { layoutZip } from '../../lib/archives/zip-layout';
-import { fsStorage, serveDownload, type StorageAdapter } from '../../lib';
+import { createDownloads, createSigner, fsStorage, type FileRecord, type IssuedArchiveBody, type StorageAdapter } from '../../lib';
 import { binary } from '../helpers/app';
 
-// An archive served by the engine like any file, over real HTTP: exact
-// length, ETag, HEAD, Range and If-Range, and resumed by curl -C - and
-// fetched in 8 segments by aria2c, compared byte for byte. No member's
-// CRC-32 is known in advance.
+// Archive links over real HTTP, through issueArchiveUrl and
+// serveSignedArchive: exact length, ETag, HEAD, Range and If-Range; resumed
+// by curl -C - and fetched in 8 segments by aria2c, compared byte for byte;
+// unpacked by unzip, 7-Zip, bsdtar and Python's zipfile. No record gives a
+// CRC-32: they are learnt on the first pass.
 
 const root = mkdtempSync(join(tmpdir(), 'esd-archive-http-'));
 const out = mkdtempSync(join(tmpdir(), 'esd-archive-out-'));
@@ -31,6 +29,7 @@ const files_ = fsStorage({ root });
 /** The members' storage; while `held`, reads of video.bin past its first megabyte wait (a transfer cut mid-way, on cue). */
 let held: (() => void)[] | undefined;
 const members: StorageAdapter = {
+  ...files_,
   open: async (key, options) => {
     const object = await files_.open(key, options);
     const readAt = object?.readAt;
@@ -44,27 +43,30 @@ const members: StorageAdapter = {
     };
   },
 };
-const crcs = memoryCrcs();
-const layout = layoutZip(files.map(([key, bytes]) => ({ name: `export/${key}`, size: bytes.length, crc32: undefined, modified: new Date(Date.UTC(2026, 11, 6)) })));
-const ETAG = '"a-test-archive"';
-/** A storage whose one object is the archive, made fresh for each request as a router would. */
-const archives: StorageAdapter = {
-  open: async (key, options) => (key === 'export.zip'
-    ? openArchive({ layout, sources: files.map(([name]) => ({ storage: members, key: name, crcKey: `${name}|v1` })), crcs }, { etag: ETAG, lastModified: new Date(Date.UTC(2026, 11, 6)) }, options)
-    : null),
-};
-
+const records: Record<string, FileRecord> = Object.fromEntries(files.map(([key]) => [key, { id: key, key, filename: `Export/${key}` }]));
+const downloads = createDownloads({
+  storage: members, signer: createSigner({ secret: 'archive-http-secret-of-32-bytes-or-more' }),
+  findFile: (id) => records[id] ?? null, authorize: () => true,
+});
 const app = express();
-app.use('/files', serveDownload({ storage: archives, findFile: (id) => (id === 'export' ? { id, key: 'export.zip', filename: 'Export 2026.zip' } : null), authorize: () => true }));
+app.use('/files', downloads.serveSignedArchive(), express.json(), downloads.issueArchiveUrl());
 let server: Server;
 let url: string;
+let path: string;
+let size: number;
+let ETAG: string;
 let whole: Buffer;
 
 beforeAll(async () => {
   server = await new Promise<Server>((done) => { const s = app.listen(0, '127.0.0.1', () => done(s)); });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files/export/download`;
-  const res = await request(app).get('/files/export/download').buffer(true).parse(binary);
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issued = await request(base).post('/files/archive-url').send({ file_ids: files.map(([key]) => key), filename: 'Export 2026' });
+  expect(issued.status).toBe(200);
+  ({ download_url: url, size } = issued.body as IssuedArchiveBody);
+  path = new URL(url).pathname + new URL(url).search;
+  const res = await request(app).get(path).buffer(true).parse(binary);
   whole = res.body as Buffer;
+  ETAG = res.headers.etag as string;
 });
 afterAll(async () => {
   await new Promise((done) => server.close(done));
@@ -72,39 +74,54 @@ afterAll(async () => {
   rmSync(out, { recursive: true, force: true });
 });
 
-test('a whole GET: 200, the exact length up front, a zip attachment that unzip -t accepts', async () => {
-  const res = await request(app).get('/files/export/download').buffer(true).parse(binary);
+/** Python's zipfile: every member's CRC-32 checked (testzip), names in order. */
+function pythonCheck(archive: string): { bad: string | null; names: string[] } {
+  const script = 'import json, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nprint(json.dumps({"bad": z.testzip(), "names": z.namelist()}))';
+  return JSON.parse(execFileSync('python3', ['-c', script, archive], { encoding: 'utf8' })) as { bad: string | null; names: string[] };
+}
+
+test('a whole GET: 200, the exact length up front, a zip attachment that unzip, 7-Zip, bsdtar and Python accept', async () => {
+  const res = await request(app).get(path).buffer(true).parse(binary);
   expect([res.status, res.headers['content-type'], res.headers['content-length'], res.headers.etag, res.headers['accept-ranges']])
-    .toEqual([200, 'application/zip', String(layout.size), ETAG, 'bytes']);
+    .toEqual([200, 'application/zip', String(size), ETAG, 'bytes']);
   expect(res.headers['content-disposition']).toBe('attachment; filename="Export 2026.zip"');
   expect((res.body as Buffer).equals(whole)).toBe(true);
-  const path = join(out, 'whole.zip');
-  writeFileSync(path, whole);
-  expect(execFileSync('unzip', ['-t', path], { encoding: 'utf8' })).toMatch(/No errors detected/);
+  const archive = join(out, 'whole.zip');
+  writeFileSync(archive, whole);
+  const names = files.map(([key]) => `Export/${key}`);
+  expect(execFileSync('unzip', ['-t', archive], { encoding: 'utf8' })).toMatch(/No errors detected/);
+  expect(execFileSync('7z', ['t', archive], { encoding: 'utf8' })).toMatch(/Everything is Ok/);
+  expect(pythonCheck(archive)).toEqual({ bad: null, names });
+  expect(execFileSync('bsdtar', ['-tf', archive], { encoding: 'utf8' }).trim().split('\n')).toEqual(names);
+  const unpacked = join(out, 'unpacked');
+  mkdirSync(unpacked);
+  execFileSync('bsdtar', ['-xf', archive, '-C', unpacked]);
+  for (const [key, bytes] of files) expect(readFileSync(join(unpacked, 'Export', key)).equals(bytes)).toBe(true);
 });
 
 test('HEAD, Range, If-Range and If-None-Match answer as for a file', async () => {
-  const head = await request(app).head('/files/export/download');
-  expect([head.status, head.headers['content-length'], head.headers.etag]).toEqual([200, String(layout.size), ETAG]);
-  const part = await request(app).get('/files/export/download').set('Range', 'bytes=2999990-3000200').buffer(true).parse(binary);
-  expect([part.status, part.headers['content-range']]).toEqual([206, `bytes 2999990-3000200/${layout.size}`]);
+  const head = await request(app).head(path);
+  expect([head.status, head.headers['content-length'], head.headers.etag]).toEqual([200, String(size), ETAG]);
+  const part = await request(app).get(path).set('Range', 'bytes=2999990-3000200').buffer(true).parse(binary);
+  expect([part.status, part.headers['content-range']]).toEqual([206, `bytes 2999990-3000200/${size}`]);
   expect((part.body as Buffer).equals(whole.subarray(2_999_990, 3_000_201))).toBe(true);
-  const stillSame = await request(app).get('/files/export/download').set({ Range: 'bytes=100-199', 'If-Range': ETAG }).buffer(true).parse(binary);
+  const stillSame = await request(app).get(path).set({ Range: 'bytes=100-199', 'If-Range': ETAG }).buffer(true).parse(binary);
   expect([stillSame.status, (stillSame.body as Buffer).equals(whole.subarray(100, 200))]).toEqual([206, true]);
-  const changed = await request(app).get('/files/export/download').set({ Range: 'bytes=100-199', 'If-Range': '"a-another"' }).buffer(true).parse(binary);
-  expect([changed.status, (changed.body as Buffer).length]).toEqual([200, layout.size]);
-  const cached = await request(app).get('/files/export/download').set('If-None-Match', ETAG);
+  const changed = await request(app).get(path).set({ Range: 'bytes=100-199', 'If-Range': '"z-another"' }).buffer(true).parse(binary);
+  expect([changed.status, (changed.body as Buffer).length]).toEqual([200, size]);
+  const cached = await request(app).get(path).set('If-None-Match', ETAG);
   expect(cached.status).toBe(304);
-  const beyond = await request(app).get('/files/export/download').set('Range', `bytes=${layout.size}-`);
-  expect([beyond.status, beyond.headers['content-range']]).toEqual([416, `bytes */${layout.size}`]);
+  const beyond = await request(app).get(path).set('Range', `bytes=${size}-`);
+  expect([beyond.status, beyond.headers['content-range']]).toEqual([416, `bytes */${size}`]);
 });
 
 test('curl -C - resumes a download cut at any point, byte for byte', async () => {
-  for (const cut of [1, layout.entries[0]!.dataOffset + 1_234_567, layout.entries[1]!.dataEnd + 3, layout.centralOffset + 10, layout.size - 5]) {
-    const path = join(out, `resumed-${cut}.zip`);
-    writeFileSync(path, whole.subarray(0, cut));
-    await promisify(execFile)('curl', ['-sS', '--fail', '-C', '-', '-o', path, url]);
-    expect(readFileSync(path).equals(whole)).toBe(true);
+  // Cut in the first member's data, just past the second's, in the central directory, and 5 bytes short.
+  for (const cut of [1, 1_234_600, 3_000_700, size - 200, size - 5]) {
+    const file = join(out, `resumed-${cut}.zip`);
+    writeFileSync(file, whole.subarray(0, cut));
+    await promisify(execFile)('curl', ['-sS', '--fail', '-C', '-', '-o', file, url]);
+    expect(readFileSync(file).equals(whole)).toBe(true);
   }
 });
 
@@ -126,7 +143,7 @@ test('a download killed mid-way and resumed by curl -C - is whole, and unzip -t 
   held = undefined;
   for (const read of waiting) read();
   const kept = readFileSync(path).length;
-  expect(kept).toBeLessThan(layout.size);
+  expect(kept).toBeLessThan(size);
   expect(whole.subarray(0, kept).equals(readFileSync(path))).toBe(true);
   await promisify(execFile)('curl', ['-sS', '--fail', '-C', '-', '-o', path, url]);
   expect(readFileSync(path).equals(whole)).toBe(true);
