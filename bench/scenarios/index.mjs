@@ -17,6 +17,7 @@
 // ctx: { fixtures (lib/fixtures.mjs), env: { generator, pin }, rounds, seconds,
 //        warmupSeconds, quick, log(line) }; lib/runner.mjs `measure()` does
 //        one verified, warmed-up, checked run of a Side for custom scenarios.
+import { archiveMemory, archiveStream, archiveTtfb } from './archives.mjs';
 import { issueBatch } from './issue-batch.mjs';
 import { issueUrl } from './issue-url.mjs';
 import { jsonHeld } from './json-held.mjs';
@@ -53,6 +54,9 @@ export const scenarios = [
   renditionHitLookup,
   renditionCold,
   renditionMemory,
+  archiveStream,
+  archiveMemory,
+  archiveTtfb,
 ];
 
 /** The scenarios `--only` asks for (by name or alias), in registry order; throws on an unknown name. */

@@ -167,3 +167,29 @@ export async function signedRendition({ root, secret, keepVariants = true, prese
   }));
   return app;
 }
+
+/**
+ * Archive links (issueArchiveUrl + serveSignedArchive) on fsStorage. The
+ * manifests live in files under `<root>/manifests` (an ArchiveStore on the
+ * storage the host has), so a link the harness issued in its own process is
+ * served by this one; learnt CRC-32s stay in this process's memory. An id
+ * `large~3` is the file large.bin under the name `large~3.bin`; with `crcs`
+ * (file id → CRC-32) records state their CRC-32 as a database row would.
+ */
+export async function signedArchive({ root, secret, apiKey, crcs = {} }) {
+  const { archiveManifestFiles } = await import('../lib/archive-files.mjs');
+  const downloads = createDownloads({
+    storage: fsStorage({ root }),
+    signer: createSigner({ secret }),
+    archiveStore: archiveManifestFiles(root),
+    findFile: (id) => {
+      const base = id.split('~')[0];
+      return { id, key: `${base}.bin`, filename: `${id}.bin`, ...(crcs[base] === undefined ? {} : { crc32: crcs[base] }) };
+    },
+    authenticate: (req) => (req.get('x-api-key') === apiKey ? { id: 'bench-user' } : null),
+    authorize: () => true,
+  });
+  const app = express();
+  app.use('/files', downloads.serveSignedArchive(), express.json({ limit: '4mb' }), downloads.issueArchiveUrl({ maxFiles: 100_000, maxBytes: 64 * 1024 ** 3 }));
+  return app;
+}
