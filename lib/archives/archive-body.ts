@@ -25,6 +25,9 @@ export interface ArchivePlan {
 
 /** Bytes of a member read at a time. */
 const PIECE = 256 * 1024;
+/** Members up to this size are opened ahead of the transfer, at most READ_AHEAD at a time. */
+const SMALL_MEMBER = 256 * 1024;
+const READ_AHEAD = 8;
 
 /** A CRC-32 under way over a member's bytes from its first. */
 interface Running {
@@ -98,6 +101,9 @@ export class ArchiveReader {
   /** CRC-32s under way, by member index. */
   readonly #running = new Map<number, Running>();
   #member: OpenMember | undefined;
+  /** Members opened ahead of the transfer, by index (see #openAhead). */
+  readonly #ahead = new Map<number, Promise<StoredObject>>();
+  #closed = false;
 
   constructor(plan: ArchivePlan) {
     this.#plan = plan;
@@ -219,16 +225,49 @@ export class ArchiveReader {
   async #open(entry: ZipEntry, from: number): Promise<OpenMember> {
     if (this.#member?.index === entry.index) return this.#member;
     this.close();
-    const object = await openMember(this.#plan.sources[entry.index]!, entry, from, entry.member.size);
+    const early = this.#ahead.get(entry.index);
+    this.#ahead.delete(entry.index);
+    const object = early !== undefined && from === 0 ? await early : await openMember(this.#plan.sources[entry.index]!, entry, from, entry.member.size);
+    if (early !== undefined && from !== 0) early.then((unused) => unused.close(), () => undefined);
     this.#member = { index: entry.index, object, chunks: undefined };
+    this.#openAhead(entry.index);
     return this.#member;
   }
 
-  /** Closes the member open, if any. */
+  /**
+   * Small members cost a storage trip each for a few bytes: the next ones are
+   * opened while this one is sent, so ten thousand 1 KiB files do not wait
+   * for ten thousand trips in a row. Large members are opened when reached
+   * (a trip is nothing beside their bytes, and S3 would hold a connection).
+   */
+  #openAhead(index: number): void {
+    const { layout, sources } = this.#plan;
+    for (let next = index + 1; next <= index + READ_AHEAD && next < layout.entries.length; next++) {
+      const entry = layout.entries[next]!;
+      if (entry.member.size > SMALL_MEMBER) break;
+      if (entry.member.size === 0 || this.#ahead.has(next)) continue;
+      const opening = openMember(sources[next]!, entry, 0, entry.member.size);
+      // A failure is the read's to report, when (and if) the transfer gets there.
+      opening.catch(() => undefined);
+      this.#ahead.set(next, opening);
+    }
+  }
+
+  /** Closes the member open, if any, and those opened ahead. */
   close(): void {
     const member = this.#member;
     this.#member = undefined;
     member?.chunks?.reader.close();
     member?.object.close();
+    if (this.#closed) for (const [index, opening] of this.#ahead) {
+      this.#ahead.delete(index);
+      opening.then((object) => object.close(), () => undefined);
+    }
+  }
+
+  /** The transfer is over: nothing more will be read, so members opened ahead are closed too. */
+  finish(): void {
+    this.#closed = true;
+    this.close();
   }
 }

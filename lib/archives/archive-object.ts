@@ -36,6 +36,6 @@ export async function openArchive(plan: ArchivePlan, identity: ArchiveIdentity, 
     readAt: (buffer, offset, length, position, done) => {
       reader.read(buffer, offset, length, position).then((bytes) => done(null, bytes), (error: unknown) => done(error instanceof Error ? error : new Error(String(error)), 0));
     },
-    close: () => reader.close(),
+    close: () => reader.finish(),
   };
 }
