@@ -50,6 +50,7 @@ const downloads = createDownloads({
 });
 const app = express();
 app.use('/files', downloads.serveSignedArchive(), express.json(), downloads.issueArchiveUrl());
+app.use('/deflated', downloads.serveSignedArchive(), express.json(), downloads.issueArchiveUrl({ compression: 'deflate' }));
 let server: Server;
 let url: string;
 let path: string;
@@ -62,7 +63,7 @@ beforeAll(async () => {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const issued = await request(base).post('/files/archive-url').send({ file_ids: files.map(([key]) => key), filename: 'Export 2026' });
   expect(issued.status).toBe(200);
-  ({ download_url: url, size } = issued.body as IssuedArchiveBody);
+  ({ download_url: url, size } = issued.body as IssuedArchiveBody & { size: number });
   path = new URL(url).pathname + new URL(url).search;
   const res = await request(app).get(path).buffer(true).parse(binary);
   whole = res.body as Buffer;
@@ -164,4 +165,22 @@ test('a range truncated off a member file on disk resets the connection: never a
   } finally {
     writeFileSync(join(root, 'photo.bin'), files[2]![1]);
   }
+});
+
+test("compression: 'deflate': unzip, 7-Zip, bsdtar and Python accept it, every CRC-32 and byte right", async () => {
+  const issued = await request(app).post('/deflated/archive-url').send({ file_ids: files.map(([key]) => key) });
+  const link = new URL((issued.body as IssuedArchiveBody).download_url);
+  const res = await request(app).get(link.pathname + link.search).buffer(true).parse(binary);
+  expect([res.status, res.headers['transfer-encoding']]).toEqual([200, 'chunked']);
+  const archive = join(out, 'deflated.zip');
+  writeFileSync(archive, res.body as Buffer);
+  const names = files.map(([key]) => `Export/${key}`);
+  expect(execFileSync('unzip', ['-t', archive], { encoding: 'utf8' })).toMatch(/No errors detected/);
+  expect(execFileSync('7z', ['t', archive], { encoding: 'utf8' })).toMatch(/Everything is Ok/);
+  expect(pythonCheck(archive)).toEqual({ bad: null, names });
+  const unpacked = join(out, 'deflated');
+  mkdirSync(unpacked);
+  execFileSync('bsdtar', ['-xf', archive, '-C', unpacked]);
+  for (const [key, bytes] of files) expect(readFileSync(join(unpacked, 'Export', key)).equals(bytes)).toBe(true);
+  expect((res.body as Buffer).length).toBeLessThan(size);
 });

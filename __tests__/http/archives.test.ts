@@ -31,7 +31,7 @@ function world() {
   return { storage, docs };
 }
 
-function host(options: { crcs?: boolean; archiveStore?: ArchiveStore; maxFiles?: number; maxBytes?: number; maxUses?: number; events?: DownloadEvent[] } = {}) {
+function host(options: { crcs?: boolean; archiveStore?: ArchiveStore; maxFiles?: number; maxBytes?: number; maxUses?: number; events?: DownloadEvent[]; compression?: 'store' | 'deflate' } = {}) {
   const { storage, docs } = world();
   const events = options.events ?? [];
   const downloads = createDownloads({
@@ -56,6 +56,7 @@ function host(options: { crcs?: boolean; archiveStore?: ArchiveStore; maxFiles?:
     ...(options.maxFiles === undefined ? {} : { maxFiles: options.maxFiles }),
     ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
     ...(options.maxUses === undefined ? {} : { maxUses: options.maxUses }),
+    ...(options.compression === undefined ? {} : { compression: options.compression }),
   }), downloads.issueDownloadUrl());
   return { app, storage, docs, events, downloads };
 }
@@ -66,10 +67,10 @@ const pathOf = (url: string) => { const parsed = new URL(url); return parsed.pat
 const fetchBytes = (app: express.Express, path: string, headers: Record<string, string> = {}) =>
   request(app).get(path).set(headers).buffer(true).parse(binary);
 
-async function issued(app: express.Express, ids: string[], filename?: string): Promise<IssuedArchiveBody & { path: string }> {
+async function issued(app: express.Express, ids: string[], filename?: string): Promise<IssuedArchiveBody & { path: string; size: number }> {
   const res = await issue(app, filename === undefined ? { file_ids: ids } : { file_ids: ids, filename });
   expect(res.status).toBe(200);
-  return { ...(res.body as IssuedArchiveBody), path: pathOf((res.body as IssuedArchiveBody).download_url) };
+  return { ...(res.body as IssuedArchiveBody & { size: number }), path: pathOf((res.body as IssuedArchiveBody).download_url) };
 }
 
 describe('issueArchiveUrl', () => {
@@ -336,7 +337,7 @@ describe('ZIP64', () => {
     app.use('/files', downloads.serveSignedArchive(), express.json(), downloads.issueArchiveUrl({ maxBytes: 20 * 1024 ** 3 }));
     const res = await request(app).post('/files/archive-url').send({ file_ids: ['huge', 'small'] });
     expect(res.status).toBe(200);
-    const { size } = res.body as IssuedArchiveBody;
+    const { size } = res.body as IssuedArchiveBody & { size: number };
     const url = new URL((res.body as IssuedArchiveBody).download_url);
     const path = url.pathname + url.search;
     // The end: central directory (ZIP64 extra fields), ZIP64 end record, locator, end record.
@@ -379,4 +380,45 @@ test('a CRC-32 learnt once is not learnt again: a resume opens only the members 
   opens.length = 0;
   const again = await fetchBytes(app, body.path, { Range: 'bytes=200000-' });
   expect([again.status, opens.map((trip) => trip.key)]).toEqual([206, ['big.bin', 'c.txt']]);
+});
+
+describe("compression: 'deflate'", () => {
+  test('members deflated as they are sent: smaller, no length, no ranges; unpacked bytes exact', async () => {
+    const { app, events } = host({ compression: 'deflate' });
+    const res = await issue(app, { file_ids: ['a', 'big', 'c'] });
+    expect(res.status).toBe(200);
+    expect(res.body.size).toBeUndefined();
+    const path = pathOf(res.body.download_url as string);
+    const archive = await fetchBytes(app, path);
+    expect([archive.status, archive.headers['content-length'], archive.headers['transfer-encoding'], archive.headers['accept-ranges'], archive.headers.etag])
+      .toEqual([200, undefined, 'chunked', 'none', undefined]);
+    expect(archive.headers['content-disposition']).toBe('attachment; filename=download.zip');
+    const entries = readZip(archive.body as Buffer);
+    expect(entries.map((entry) => [entry.name, entry.method, entry.flags & 0x0808])).toEqual([['Report.txt', 8, 0x0808], ['video.bin', 8, 0x0808], ['report (2).TXT', 8, 0x0808]]);
+    expect(entries[1]!.bytes.equals(BIG)).toBe(true);
+    // pattern() repeats every 251 bytes: deflate makes it far smaller.
+    expect((archive.body as Buffer).length).toBeLessThan(BIG.length / 10);
+    // A Range gets the whole archive: there is nothing to range over.
+    const ranged = await fetchBytes(app, path, { Range: 'bytes=100-' });
+    expect([ranged.status, (ranged.body as Buffer).equals(archive.body as Buffer)]).toEqual([200, true]);
+    const head = await request(app).head(path);
+    expect([head.status, head.headers['content-length'], head.headers['accept-ranges']]).toEqual([200, undefined, 'none']);
+    const served = events.filter((event) => event.type === 'served');
+    expect(served.map((event) => event.type === 'served' && [event.status, event.bytes, event.aborted])).toEqual([
+      [200, (archive.body as Buffer).length, false], [200, (archive.body as Buffer).length, false], [200, 0, false],
+    ]);
+  });
+
+  test('a member failing mid-archive ends the chunked body without its last chunk: the client sees a failure', async () => {
+    const { app, storage } = host({ compression: 'deflate' });
+    const res = await issue(app, { file_ids: ['a', 'big', 'c'] });
+    storage.delete('c.txt');
+    const outcome = await fetchBytes(app, pathOf(res.body.download_url as string)).then(() => 'complete', (error: Error) => error.message);
+    expect(outcome).toMatch(/aborted|socket hang up|ECONNRESET|premature/i);
+  });
+
+  test('start-up: an unknown compression throws with the choices', () => {
+    const { downloads } = host();
+    expect(() => downloads.issueArchiveUrl({ compression: 'zstd' as 'store' })).toThrow(/'store'.*'deflate'/);
+  });
 });

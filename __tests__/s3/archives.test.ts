@@ -24,7 +24,7 @@ let opened: { key: string; range: unknown }[] = [];
 beforeAll(async () => {
   bucket = await freshBucket(client, 'archives');
   for (const [key, bytes] of Object.entries(CONTENT)) await putObject(client, bucket, key, bytes);
-});
+}, 60_000);
 
 function host() {
   const s3 = s3Storage({ client, bucket });
@@ -45,11 +45,11 @@ function host() {
 const fetchBytes = (app: express.Express, path: string, headers: Record<string, string> = {}) =>
   request(app).get(path).set(headers).buffer(true).parse(binary);
 
-async function issued(app: express.Express): Promise<IssuedArchiveBody & { path: string }> {
+async function issued(app: express.Express): Promise<IssuedArchiveBody & { path: string; size: number }> {
   const res = await request(app).post('/files/archive-url').send({ file_ids: ['v', 'n', 'p'], filename: 'Holiday' });
   expect(res.status).toBe(200);
   const url = new URL((res.body as IssuedArchiveBody).download_url);
-  return { ...(res.body as IssuedArchiveBody), path: url.pathname + url.search };
+  return { ...(res.body as IssuedArchiveBody & { size: number }), path: url.pathname + url.search };
 }
 
 test('a folder of S3 objects as one ZIP: exact bytes, one store trip per member, resumable at any byte', async () => {
@@ -70,7 +70,7 @@ test('a folder of S3 objects as one ZIP: exact bytes, one store trip per member,
     expect([part.status, (part.body as Buffer).equals((whole.body as Buffer).subarray(start))]).toEqual([206, true]);
     expect(opened.length).toBeLessThanOrEqual(3);
   }
-});
+}, 60_000);
 
 test('an object replaced after issuing: a resume is 412; one deleted mid-archive cuts the connection', async () => {
   const app = host();
@@ -89,4 +89,4 @@ test('an object replaced after issuing: a resume is 412; one deleted mid-archive
   } finally {
     await putObject(client, bucket, 'photo.jpg', CONTENT['photo.jpg']!);
   }
-});
+}, 60_000);

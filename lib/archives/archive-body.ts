@@ -42,7 +42,7 @@ export function memberChanged(why: string): DownloadError {
 }
 
 /** Opens a member for `[from, to)`, checking it still has the size the link bound; a changed member fails the archive. */
-async function openMember(source: MemberSource, entry: ZipEntry, from: number, to: number) {
+export async function openMember(source: MemberSource, entry: Pick<ZipEntry, 'member'>, from: number, to: number) {
   const object = await openObject(source.storage, source.key, { body: true, range: { start: from, end: to - 1 } }, {});
   if (object === null) throw new DownloadError('FILE_NOT_FOUND', undefined, { cause: new Error(`archive member ${entry.member.name}: storage has no object ${source.key}`) });
   const changed = object.size !== entry.member.size ? `${object.size} bytes, the link bound ${entry.member.size}`
@@ -54,8 +54,8 @@ async function openMember(source: MemberSource, entry: ZipEntry, from: number, t
   return object;
 }
 
-/** Reads `[from, to)` of a member, a piece at a time, handing each piece to `each` before the next is read. */
-async function readMember(source: MemberSource, entry: ZipEntry, from: number, to: number, each: (piece: Buffer) => void): Promise<void> {
+/** Reads `[from, to)` of a member, a piece at a time, handing each piece to `each` (and waiting for it) before the next is read. */
+export async function readMember(source: MemberSource, entry: Pick<ZipEntry, 'member'>, from: number, to: number, each: (piece: Buffer) => void | Promise<void>): Promise<void> {
   if (to <= from) return;
   const object = await openMember(source, entry, from, to);
   const reader = readChunks(object, to - from, from);
@@ -63,7 +63,8 @@ async function readMember(source: MemberSource, entry: ZipEntry, from: number, t
     for (let read = from; read < to; ) {
       const piece = await reader.read(Math.min(PIECE, to - read));
       read += piece.length;
-      each(piece);
+      const taken = each(piece);
+      if (taken !== undefined) await taken;
     }
   } finally {
     reader.close();

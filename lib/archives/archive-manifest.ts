@@ -28,6 +28,8 @@ export interface ArchiveManifest {
   tenant: string | null;
   filename: string;
   members: ManifestMember[];
+  /** Members deflated (`compression: 'deflate'`): streamed without a length or ranges. */
+  deflate?: true;
 }
 
 /** The version a record states, as a string that changes when it does; `undefined` when it states none. */
@@ -78,7 +80,7 @@ export function openManifest(text: string, digest: string): ArchiveManifest | un
   if (createHash('sha256').update(text).digest('base64url') !== digest) return undefined;
   const parsed = JSON.parse(text) as { v?: unknown } & Partial<ArchiveManifest>;
   if (parsed.v !== 1 || typeof parsed.filename !== 'string' || !Array.isArray(parsed.members) || !parsed.members.every(isMember)) return undefined;
-  return { tenant: parsed.tenant ?? null, filename: parsed.filename, members: parsed.members };
+  return { tenant: parsed.tenant ?? null, filename: parsed.filename, members: parsed.members, ...(parsed.deflate === true ? { deflate: true } : {}) };
 }
 
 /** The members as the ZIP layout takes them. */

@@ -33,6 +33,10 @@ export interface ZipEntry {
   readonly index: number;
   readonly member: ZipMember;
   readonly nameBytes: Buffer;
+  /** Compressed with deflate (method 8); else stored (method 0). */
+  readonly deflated: boolean;
+  /** The bytes of its data in the archive: its size when stored, the compressed size when deflated. */
+  readonly packedSize: number;
   /** The local header's first byte; its bytes end where the data starts. */
   readonly headerOffset: number;
   readonly dataOffset: number;
@@ -41,7 +45,7 @@ export interface ZipEntry {
   /** One past the entry's last byte (the descriptor's, or the data's). */
   readonly end: number;
   readonly descriptor: boolean;
-  /** Sizes of 4 GiB or more: ZIP64 fields in the local header and the descriptor. */
+  /** Sizes of 4 GiB or more (or, deflated, that could reach it): ZIP64 fields in the local header and the descriptor. */
   readonly large: boolean;
   /** This entry's record in the central directory: its offset and length. */
   readonly centralOffset: number;
@@ -66,6 +70,8 @@ const MAX32 = 0xffffffff;
 const MAX16 = 0xffff;
 
 const FLAG_DESCRIPTOR = 0x0008;
+const METHOD_STORE = 0;
+const METHOD_DEFLATE = 8;
 const FLAG_UTF8 = 0x0800;
 /** Version 2.0 (what a stored entry with a data descriptor needs); 4.5 with ZIP64 fields. */
 const VERSION = 20;
@@ -75,33 +81,40 @@ const MADE_BY_UNIX = 3 << 8;
 const REGULAR_FILE = (0o100644 << 16) >>> 0;
 
 /** The central directory's ZIP64 extra field: only the values that overflow, in this order. */
-function centralZip64Fields(size: number, offset: number): number[] {
+function centralZip64Fields(size: number, packedSize: number, offset: number): number[] {
   const fields: number[] = [];
-  if (size >= MAX32) fields.push(size, size); // uncompressed, then compressed
+  if (size >= MAX32) fields.push(size);
+  if (packedSize >= MAX32) fields.push(packedSize);
   if (offset >= MAX32) fields.push(offset);
   return fields;
 }
 
-/** Lays out `members` in order. Throws a RangeError past what a ZIP64 archive can hold. */
-export function layoutZip(members: readonly ZipMember[]): ZipLayout {
+/**
+ * Deflate can make incompressible data a little larger (5 bytes per 16 KiB
+ * block at worst): a member this close to 4 GiB may come out past it, so it
+ * gets ZIP64 fields before its compressed size is known.
+ */
+const DEFLATE_MARGIN = 0x01000000;
+
+/** Where `member`'s local header, data and descriptor lie when its header starts at `headerOffset`. */
+export function placeEntry(member: ZipMember, index: number, headerOffset: number, deflated: boolean, packedSize: number): Omit<ZipEntry, 'centralOffset' | 'centralLength'> {
+  const nameBytes = Buffer.from(member.name, 'utf8');
+  if (nameBytes.length > MAX16) throw new RangeError(`a member name of ${nameBytes.length} bytes: at most ${MAX16}`);
+  const large = member.size >= (deflated ? MAX32 - DEFLATE_MARGIN : MAX32);
+  const descriptor = deflated || member.crc32 === undefined;
+  const dataOffset = headerOffset + LOCAL_HEADER + nameBytes.length + (large ? 20 : 0);
+  const dataEnd = dataOffset + packedSize;
+  const end = dataEnd + (descriptor ? (large ? 24 : 16) : 0);
+  return { index, member, nameBytes, deflated, packedSize, headerOffset, dataOffset, dataEnd, end, descriptor, large };
+}
+
+/** The layout of entries placed one after the other: the central directory and end records follow the last. */
+export function closeLayout(placed: readonly Omit<ZipEntry, 'centralOffset' | 'centralLength'>[]): ZipLayout {
   const entries: ZipEntry[] = [];
-  let offset = 0;
-  const placed: Omit<ZipEntry, 'centralOffset' | 'centralLength'>[] = [];
-  for (const member of members) {
-    const nameBytes = Buffer.from(member.name, 'utf8');
-    if (nameBytes.length > MAX16) throw new RangeError(`a member name of ${nameBytes.length} bytes: at most ${MAX16}`);
-    const large = member.size >= MAX32;
-    const descriptor = member.crc32 === undefined;
-    const headerOffset = offset;
-    const dataOffset = headerOffset + LOCAL_HEADER + nameBytes.length + (large ? 20 : 0);
-    const dataEnd = dataOffset + member.size;
-    const end = dataEnd + (descriptor ? (large ? 24 : 16) : 0);
-    placed.push({ index: placed.length, member, nameBytes, headerOffset, dataOffset, dataEnd, end, descriptor, large });
-    offset = end;
-  }
-  const centralOffset = offset;
+  const centralOffset = placed.length === 0 ? 0 : placed.at(-1)!.end;
+  let offset = centralOffset;
   for (const entry of placed) {
-    const zip64 = centralZip64Fields(entry.member.size, entry.headerOffset);
+    const zip64 = centralZip64Fields(entry.member.size, entry.packedSize, entry.headerOffset);
     const centralLength = CENTRAL_HEADER + entry.nameBytes.length + (zip64.length === 0 ? 0 : 4 + 8 * zip64.length);
     entries.push({ ...entry, centralOffset: offset, centralLength });
     offset += centralLength;
@@ -111,6 +124,18 @@ export function layoutZip(members: readonly ZipMember[]): ZipLayout {
   const size = endOffset + (zip64End ? ZIP64_END_RECORD + ZIP64_LOCATOR : 0) + END_RECORD;
   if (!Number.isSafeInteger(size)) throw new RangeError('the archive would be larger than 2^53 bytes');
   return { entries, centralOffset, endOffset, size };
+}
+
+/** Lays out `members`, stored, in order. Throws a RangeError past what a ZIP64 archive can hold. */
+export function layoutZip(members: readonly ZipMember[]): ZipLayout {
+  const placed: Omit<ZipEntry, 'centralOffset' | 'centralLength'>[] = [];
+  let offset = 0;
+  for (const member of members) {
+    const entry = placeEntry(member, placed.length, offset, false, member.size);
+    placed.push(entry);
+    offset = entry.end;
+  }
+  return closeLayout(placed);
 }
 
 /** MS-DOS date and time (local fields, 2-second steps, from 1980), as ZIP stores them; earlier dates are 1980-01-01. */
@@ -155,14 +180,14 @@ class Fields {
 }
 
 /** The local header of `entry`: its bytes are [headerOffset, dataOffset). */
-export function localHeader(entry: ZipEntry): Buffer {
+export function localHeader(entry: Pick<ZipEntry, 'member' | 'nameBytes' | 'large' | 'descriptor' | 'deflated' | 'headerOffset' | 'dataOffset'>): Buffer {
   const { member, nameBytes, large, descriptor } = entry;
   const { time, date } = dosDateTime(member.modified);
   const out = new Fields(entry.dataOffset - entry.headerOffset)
     .u32(0x04034b50)
     .u16(large ? VERSION_ZIP64 : VERSION)
     .u16(FLAG_UTF8 | (descriptor ? FLAG_DESCRIPTOR : 0))
-    .u16(0) // stored
+    .u16(entry.deflated ? METHOD_DEFLATE : METHOD_STORE)
     .u16(time)
     .u16(date)
     // With a descriptor, the CRC-32 and sizes come after the data (zeros here, as APPNOTE 4.4.4 asks).
@@ -178,25 +203,25 @@ export function localHeader(entry: ZipEntry): Buffer {
 export function dataDescriptor(entry: ZipEntry, crc32: number): Buffer {
   const { size } = entry.member;
   const out = new Fields(entry.end - entry.dataEnd).u32(0x08074b50).u32(crc32);
-  return entry.large ? out.u64(size).u64(size).bytes : out.u32(size).u32(size).bytes;
+  return entry.large ? out.u64(entry.packedSize).u64(size).bytes : out.u32(entry.packedSize).u32(size).bytes;
 }
 
 /** `entry`'s record in the central directory. */
 export function centralRecord(entry: ZipEntry, crc32: number): Buffer {
-  const { member, nameBytes, headerOffset, descriptor } = entry;
+  const { member, nameBytes, headerOffset, descriptor, packedSize } = entry;
   const { time, date } = dosDateTime(member.modified);
-  const zip64 = centralZip64Fields(member.size, headerOffset);
+  const zip64 = centralZip64Fields(member.size, packedSize, headerOffset);
   const version = zip64.length > 0 || entry.large ? VERSION_ZIP64 : VERSION;
   const out = new Fields(entry.centralLength)
     .u32(0x02014b50)
     .u16(MADE_BY_UNIX | version)
     .u16(version)
     .u16(FLAG_UTF8 | (descriptor ? FLAG_DESCRIPTOR : 0))
-    .u16(0)
+    .u16(entry.deflated ? METHOD_DEFLATE : METHOD_STORE)
     .u16(time)
     .u16(date)
     .u32(crc32)
-    .u32(member.size >= MAX32 ? MAX32 : member.size)
+    .u32(packedSize >= MAX32 ? MAX32 : packedSize)
     .u32(member.size >= MAX32 ? MAX32 : member.size)
     .u16(nameBytes.length)
     .u16(zip64.length === 0 ? 0 : 4 + 8 * zip64.length)

@@ -36,8 +36,8 @@ export interface IssuedArchiveBody {
   expires_at: string;
   /** The archive's download name. */
   filename: string;
-  /** The archive's exact length in bytes (its `Content-Length`). */
-  size: number;
+  /** The archive's exact length in bytes (its `Content-Length`); absent with `compression: 'deflate'`, whose length is known only once it is sent. */
+  size?: number;
   /** The members, in archive order. */
   files: ArchiveFileEntry[];
 }
@@ -56,15 +56,23 @@ export interface IssueArchiveUrlOptions<Principal = unknown, File extends FileRe
   filename?: ((req: Request) => MaybePromise<string | undefined>) | undefined;
   /** Most files in one archive (default 1000, at most 100,000); more is 422. */
   maxFiles?: number | undefined;
-  /** Largest archive in bytes (default 64 GiB); larger is 422. */
+  /** Largest archive in bytes (default 64 GiB; the stored size, also with deflate); larger is 422. */
   maxBytes?: number | undefined;
+  /**
+   * `'store'` (default): members as they are, so the archive has an exact
+   * length and serves `Range` (resumable). `'deflate'`: members compressed
+   * as they are sent, for text-heavy exports; no length up front and no
+   * ranges, so a dropped download starts again. JPEGs, videos and PDFs are
+   * compressed already: keep `'store'` for them.
+   */
+  compression?: 'store' | 'deflate' | undefined;
   /** Where `serveSignedArchive` is mounted: a path of this app or an absolute URL (default: `<this mount>/archives/content`). */
   downloadUrl?: ((req: Request) => MaybePromise<string>) | undefined;
   /** Reshapes the response body (default {@link IssuedArchiveBody}). May be async. */
   formatResponse?: ((body: IssuedArchiveBody, req: Request) => unknown) | undefined;
 }
 
-const ROUTER_KEYS = ['path', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse', 'maxUses', 'maxUsesParam', 'fileIds', 'filename', 'maxFiles', 'maxBytes'] as const;
+const ROUTER_KEYS = ['path', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse', 'maxUses', 'maxUsesParam', 'fileIds', 'filename', 'maxFiles', 'maxBytes', 'compression'] as const;
 
 const DEFAULT_MAX_BYTES = 64 * 1024 ** 3;
 
@@ -145,6 +153,8 @@ export function issueArchiveUrl<Principal = unknown, File extends FileRecord = F
   checkBindingSigner(where, settings);
   const uses = parseUseLimits(where, options, 'signed', settings);
   const store = archiveStoreOf(where, settings);
+  const compression = options.compression ?? 'store';
+  if (compression !== 'store' && compression !== 'deflate') throw new TypeError(`${where}: \`compression\` must be 'store' (exact length, resumable) or 'deflate' (smaller, no ranges).`);
 
   /** The records of `ids`, each checked as the single-file routers check one; the first refusal refuses all. */
   const authorizedFiles = async (req: Request, own: Settings, context: RequestContext, ids: string[]) => {
@@ -185,7 +195,7 @@ export function issueArchiveUrl<Principal = unknown, File extends FileRecord = F
     if (size > maxBytes) {
       throw new DownloadError('VALIDATION_ERROR', `The archive would be ${size} bytes; at most ${maxBytes} are allowed.`, { details: { parameter: 'file_ids', in: 'body', reason: 'too_large', size, max: maxBytes } });
     }
-    const { text, digest } = sealManifest({ tenant: context.tenant ?? null, filename, members });
+    const { text, digest } = sealManifest({ tenant: context.tenant ?? null, filename, members, ...(compression === 'deflate' ? { deflate: true as const } : {}) });
     const base = options.downloadUrl === undefined ? `${req.baseUrl}/archives/content` : await options.downloadUrl(req);
     const issued = await issueSignedLink(own, config, req, context.principal, base, {
       fileId: digest, tenant: context.tenant, disposition: 'attachment', expiresIn: link.expiresIn, maxUses: link.maxUses, archive: true,
@@ -197,7 +207,7 @@ export function issueArchiveUrl<Principal = unknown, File extends FileRecord = F
     }
     const body: IssuedArchiveBody = {
       download_url: issued.url, token: issued.token, expires: issued.expires, expires_in: issued.expiresIn,
-      expires_at: new Date(issued.expires * 1000).toISOString(), filename, size,
+      expires_at: new Date(issued.expires * 1000).toISOString(), filename, ...(compression === 'deflate' ? {} : { size }),
       files: members.map((m) => ({ file_id: m.id, name: m.name, size: m.size })),
     };
     report(own, req, context, { type: 'issued', ...issued.event, members: members.map((m) => ({ fileId: m.id, name: m.name, size: m.size })) });

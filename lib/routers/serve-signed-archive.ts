@@ -7,9 +7,10 @@ import type { CrcMemory } from '../archives/crc-memory';
 import { layoutZip } from '../archives/zip-layout';
 import { DownloadError } from '../errors';
 import { queryOf } from '../http/query';
+import { sendDeflated } from '../http/send-deflated';
 import { serveFile } from '../http/serve-file';
 import { parsePath, parseSettings, type Settings } from '../options/settings';
-import type { SharedOptions } from '../options/types';
+import type { ServedEvent, SharedOptions } from '../options/types';
 import { checkRouterOptions, integerOption } from '../options/validate';
 import { checkTenantState } from '../tenants/tenant-directory';
 import { invalid } from '../tokens/claims';
@@ -136,32 +137,36 @@ export function serveSignedArchive<Principal = unknown, File extends FileRecord 
     const targets = await currentMembers(req, own, context, manifest);
     await checkRevocation(req, own, claims, targets.map((target) => target.file));
     const sources: MemberSource[] = manifest.members.map((member) => ({ storage: own.storage, key: member.key, crcKey: crcKeyOf(context.tenant, member), etag: member.etag }));
-    const plan = {
-      layout: layoutZip(zipMembers(manifest)),
-      sources,
-      crcs: await learntCrcs(store, manifest.members.map((member, index) => (member.crc32 === undefined ? sources[index]!.crcKey : undefined))),
-    };
-    const identity = { etag: `"z-${claims.fileId}"`, lastModified: undefined };
-    const remaining = claims.expired === true ? 0 : Math.max(0, claims.expires - Math.ceil(Date.now() / 1000));
+    const crcs = await learntCrcs(store, manifest.members.map((member, index) => (member.crc32 === undefined ? sources[index]!.crcKey : undefined)));
     const members = manifest.members.map((m) => ({ fileId: m.id, name: m.name, size: m.size }));
+    const served = (outcome: Pick<ServedEvent, 'status' | 'bytes' | 'range' | 'aborted'>) => report(own, req, context, {
+      type: 'served', signed: true, durationMs: performance.now() - context.started, offloaded: false, claims, uses: context.uses, members, ...outcome,
+    });
+    const remaining = claims.expired === true ? 0 : Math.max(0, claims.expires - Math.ceil(Date.now() / 1000));
+    const file: FileRecord = { id: claims.fileId, filename: manifest.filename, contentType: 'application/zip' };
+    const admit = linkGate(own, context, claims, graceSeconds);
+    const answer = { cacheControl: `private, max-age=${remaining}`, headers: { 'Referrer-Policy': 'no-referrer' } };
+    if (manifest.deflate === true) {
+      await sendDeflated(req, res, { file, isInlineSafe: own.isInlineSafe, ...answer, admit, served }, { members: zipMembers(manifest), sources, crcs });
+      return;
+    }
+    const plan = { layout: layoutZip(zipMembers(manifest)), sources, crcs };
+    const identity = { etag: `"z-${claims.fileId}"`, lastModified: undefined };
     await serveFile(req, res, {
-      file: { id: claims.fileId, filename: manifest.filename, contentType: 'application/zip' },
+      file,
       key: manifest.filename,
       known: {},
       storage: { open: (_key, openOptions) => openArchive(plan, identity, openOptions) },
       disposition: 'attachment',
       isInlineSafe: own.isInlineSafe,
-      cacheControl: `private, max-age=${remaining}`,
-      headers: { 'Referrer-Policy': 'no-referrer' },
+      ...answer,
       json: false,
       budget: own.budget,
       formatResponse: undefined,
-      admit: linkGate(own, context, claims, graceSeconds),
+      admit,
       linkTag: hasLinkTag(claims, graceSeconds) ? (validator) => own.signer!.linkTag(claims, validator) : undefined,
       etagOnlyWithBytes: claims.maxUses !== undefined,
-      onServed: (outcome) => report(own, req, context, {
-        type: 'served', signed: true, durationMs: performance.now() - context.started, offloaded: false, claims, uses: context.uses, members, ...outcome,
-      }),
+      onServed: served,
     });
   })));
 }
