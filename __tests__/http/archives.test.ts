@@ -422,3 +422,51 @@ describe("compression: 'deflate'", () => {
     expect(() => downloads.issueArchiveUrl({ compression: 'zstd' as 'store' })).toThrow(/'store'.*'deflate'/);
   });
 });
+
+describe('tenants and revocation', () => {
+  test('tenantConfig: each tenant\'s own storage and keys; a link signed for one tenant opens nothing of another; suspension stops it', async () => {
+    const stores = { acme: memoryStorage().put('r.txt', 'acme report\n'), globex: memoryStorage().put('r.txt', 'globex report\n') };
+    const states: Record<string, 'active' | 'suspended'> = { acme: 'active', globex: 'active' };
+    const records: Record<string, FileRecord> = { 'acme-r': { id: 'acme-r', key: 'r.txt', tenant: 'acme' }, 'globex-r': { id: 'globex-r', key: 'r.txt', tenant: 'globex' } };
+    const downloads = createDownloads({
+      storage: memoryStorage(), signer: createSigner({ secret: SECRET }), findFile: (id) => records[id] ?? null, authorize: () => true, tenant: (req) => req.params.orgId,
+      tenantConfig: (tenant) => (tenant === 'acme' || tenant === 'globex'
+        ? { storage: stores[tenant], keys: [{ kid: `${tenant}-1`, alg: 'HS256', secret: `${tenant}-secret-that-is-long-enough-32b` }], state: states[tenant] }
+        : null),
+    });
+    const app = express();
+    app.use('/orgs/:orgId/files', downloads.serveSignedArchive(), express.json(), downloads.issueArchiveUrl());
+    const res = await request(app).post('/orgs/acme/files/archive-url').send({ file_ids: ['acme-r'] });
+    expect(res.status).toBe(200);
+    // Signed with the tenant's own key.
+    expect(JSON.parse(Buffer.from((res.body.token as string).split('.')[0]!, 'base64url').toString()).kid).toBe('acme-1');
+    const link = new URL(res.body.download_url as string);
+    const archive = await fetchBytes(app, link.pathname + link.search);
+    expect(readZip(archive.body as Buffer).map((entry) => entry.bytes.toString())).toEqual(['acme report\n']);
+    expect((await request(app).post('/orgs/acme/files/archive-url').send({ file_ids: ['globex-r'] })).status).toBe(404);
+    expect((await request(app).get(`/orgs/globex/files/archives/content${link.search}`)).status).toBe(401);
+    states.acme = 'suspended';
+    downloads.forgetTenant('acme');
+    const suspended = await request(app).get(link.pathname + link.search);
+    expect([suspended.status, suspended.body.error.code]).toEqual([403, 'TENANT_SUSPENDED']);
+  });
+
+  test('isRevoked is asked once per download, with the manifest digest as fileId and the link\'s jti', async () => {
+    const asked: { fileId: string; jti: string | undefined }[] = [];
+    let revoked = false;
+    const { storage, docs } = world();
+    const downloads = createDownloads({
+      storage, signer: createSigner({ secret: SECRET }), findFile: (id) => docs[id] ?? null, authorize: () => true,
+      isRevoked: ({ fileId, jti }) => { asked.push({ fileId, jti }); return revoked; },
+    });
+    const app = express();
+    app.use('/files', downloads.serveSignedArchive(), express.json(), downloads.issueArchiveUrl());
+    const res = await request(app).post('/files/archive-url').send({ file_ids: ['a', 'c'] });
+    const path = pathOf(res.body.download_url as string);
+    expect((await fetchBytes(app, path)).status).toBe(200);
+    const claims = JSON.parse(Buffer.from((res.body.token as string).split('.')[1]!, 'base64url').toString()) as { fid: string; jti: string };
+    expect(asked).toEqual([{ fileId: claims.fid, jti: claims.jti }]);
+    revoked = true;
+    expect((await request(app).get(path)).status).toBe(401);
+  });
+});

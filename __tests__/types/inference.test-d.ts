@@ -103,3 +103,17 @@ app.use('/files', explicit.issueDownloadUrl({ publicBaseUrl: env.PUBLIC_BASE_URL
 app.use('/files', explicit.serveSignedDownload({ graceSeconds: undefined, sharedCache: undefined }));
 export const signedUrl = explicit.signUrl({ fileId: 'report', baseUrl: 'https://files.example.com/files', tenant: env.ORG, maxUses: singleUse ? 1 : undefined, expiresIn: undefined });
 export const storedRecord: FileRecord = { id: 'report', key: undefined, etag: undefined, lastModified: undefined, locked: undefined };
+
+// Archives: the options are typed, and an archive's answer and events name its members.
+downloads.issueArchiveUrl({
+  maxFiles: 500,
+  compression: 'deflate',
+  fileIds: (req) => [String(req.params.folderId)],
+  filename: () => 'export',
+  formatResponse: (body) => ({ url: body.download_url, names: body.files.map((file) => file.name), size: body.size ?? null }),
+});
+downloads.serveSignedArchive({ graceSeconds: 600 });
+// @ts-expect-error: no compression but store and deflate
+downloads.issueArchiveUrl({ compression: 'zstd' });
+const archiveEvents = (event: DownloadEvent): number => (event.type === 'served' || event.type === 'issued' ? (event.members ?? []).reduce((sum, member) => sum + member.size, 0) : 0);
+void archiveEvents;

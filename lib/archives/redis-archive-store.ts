@@ -37,11 +37,16 @@ const MGET_BATCH = 1000;
  * @example
  * ```ts
  * import { createClient } from 'redis';
+ * import { createDownloads } from 'express-signed-downloads';
  * import { redisArchiveStore } from 'express-signed-downloads/redis';
  *
  * const redis = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', disableOfflineQueue: true });
  * await redis.connect();
- * const downloads = createDownloads({ storage, signer, findFile, archiveStore: redisArchiveStore({ client: redis }) });
+ * const downloads = createDownloads({
+ *   storage, signer,
+ *   findFile: (id) => db.documents.findById(id),
+ *   archiveStore: redisArchiveStore({ client: redis }), // a link issued by one instance is served by any
+ * });
  * ```
  */
 export function redisArchiveStore(options: RedisArchiveStoreOptions): ArchiveStore {
