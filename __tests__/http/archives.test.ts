@@ -470,3 +470,16 @@ describe('tenants and revocation', () => {
     expect((await request(app).get(path)).status).toBe(401);
   });
 });
+
+test('concurrent resumes of an archive nobody has read yet read each member once between them', async () => {
+  const { app, storage } = host();
+  const opens: string[] = [];
+  const open = storage.open.bind(storage);
+  storage.open = (key) => { opens.push(key); return open(key); };
+  const body = await issued(app, ['a', 'big', 'c']);
+  // The last 200 bytes (the central directory) need every CRC-32; ten such requests at once.
+  const answers = await Promise.all(Array.from({ length: 10 }, () => fetchBytes(app, body.path, { Range: 'bytes=-200' })));
+  expect(answers.map((res) => res.status)).toEqual(Array(10).fill(206));
+  expect(new Set(answers.map((res) => (res.body as Buffer).toString('hex'))).size).toBe(1);
+  expect(opens.filter((key) => key === 'big.bin').length).toBe(1);
+});

@@ -4,6 +4,7 @@ import { openObject, storageFailure } from '../http/open-object';
 import { readChunks, type ChunkReader } from '../http/read-chunks';
 import type { ByteRange, StorageAdapter, StoredObject } from '../storage/types';
 import type { CrcMemory } from './crc-memory';
+import { inTurns } from './in-turns';
 import { centralRecord, dataDescriptor, endRecords, localHeader, zipParts, type ZipEntry, type ZipLayout } from './zip-layout';
 
 /** Where one member's bytes are. */
@@ -21,6 +22,12 @@ export interface ArchivePlan {
   layout: ZipLayout;
   sources: readonly MemberSource[];
   crcs: CrcMemory;
+  /**
+   * CRC-32s being worked out right now, by member version, shared by the
+   * transfers of one router: concurrent resumes of an archive nobody has read
+   * yet read each member once between them, not once each.
+   */
+  settling?: Map<string, Promise<Running>> | undefined;
 }
 
 /** Bytes of a member read at a time. */
@@ -28,9 +35,11 @@ const PIECE = 256 * 1024;
 /** Members up to this size are opened ahead of the transfer, at most READ_AHEAD at a time. */
 const SMALL_MEMBER = 256 * 1024;
 const READ_AHEAD = 8;
+/** Members read at once to settle the CRC-32s a range needs before its headers. */
+const SETTLING = 4;
 
 /** A CRC-32 under way over a member's bytes from its first. */
-interface Running {
+export interface Running {
   crc: number;
   /** Bytes of the member it covers so far. */
   upTo: number;
@@ -70,6 +79,16 @@ export async function readMember(source: MemberSource, entry: Pick<ZipEntry, 'me
     reader.close();
     object.close();
   }
+}
+
+/** The CRC-32 of a member's bytes `[0, upTo)`, read from the store. */
+async function readCrc(source: MemberSource, entry: ZipEntry, upTo: number): Promise<Running> {
+  const run: Running = { crc: 0, upTo: 0 };
+  await readMember(source, entry, 0, upTo, (piece) => {
+    run.crc = crc32(piece, run.crc);
+    run.upTo += piece.length;
+  });
+  return run;
 }
 
 /** One positional read into `buffer`, as a promise; resolves the bytes read. */
@@ -147,18 +166,28 @@ export class ArchiveReader {
     const parts = [...zipParts(layout, range.start, range.end)];
     const readFrom = new Map<number, number>();
     for (const part of parts) if (part.kind === 'data' && part.to === part.entry.member.size) readFrom.set(part.entry.index, part.from);
+    const needed = new Map<number, ZipEntry>();
     for (const part of parts) {
-      if ((part.kind !== 'descriptor' && part.kind !== 'central') || this.#running.has(part.entry.index) || this.#crcOf(part.entry) !== undefined) continue;
-      const { entry } = part;
-      const upTo = readFrom.get(entry.index) ?? entry.member.size;
-      const run: Running = { crc: 0, upTo: 0 };
-      await readMember(sources[entry.index]!, entry, 0, upTo, (piece) => {
-        run.crc = crc32(piece, run.crc);
-        run.upTo += piece.length;
-      });
-      this.#running.set(entry.index, run);
-      if (upTo === entry.member.size) this.#learn(entry, run.crc);
+      if ((part.kind === 'descriptor' || part.kind === 'central') && !this.#running.has(part.entry.index) && this.#crcOf(part.entry) === undefined) needed.set(part.entry.index, part.entry);
     }
+    await inTurns([...needed.values()], SETTLING, async (entry) => {
+      const upTo = readFrom.get(entry.index) ?? entry.member.size;
+      const source = sources[entry.index]!;
+      const whole = () => readCrc(source, entry, upTo);
+      // A member read whole is read once however many requests need it at the same time.
+      const settling = this.#plan.settling;
+      const key = source.crcKey;
+      let run: Promise<Running>;
+      if (upTo === entry.member.size && key !== undefined && settling !== undefined) {
+        run = settling.get(key) ?? whole().finally(() => settling.delete(key));
+        settling.set(key, run);
+      } else {
+        run = whole();
+      }
+      const settled = await run;
+      this.#running.set(entry.index, { ...settled });
+      if (upTo === entry.member.size) this.#learn(entry, settled.crc);
+    });
   }
 
   /** Reads up to `length` archive bytes at `position` into `buffer` at `offset`; resolves how many (fewer only at a member's end or the archive's). */

@@ -1,5 +1,6 @@
 import type { Request, Router } from 'express';
 import { archiveFilename, memberNames, recordCrc, sealManifest, statedVersion, zipMembers, type ManifestMember } from '../archives/archive-manifest';
+import { inTurns } from '../archives/in-turns';
 import { layoutZip } from '../archives/zip-layout';
 import { DownloadError, toDownloadError } from '../errors';
 import { statObject } from '../http/open-object';
@@ -113,20 +114,6 @@ async function describeMember(settings: Settings, target: DownloadableFile, id: 
     id, key: target.key, name, size, modified: (modified ?? new Date()).getTime(),
     ...(stated === undefined ? {} : { stated }), ...(etag === undefined ? {} : { etag }), ...(crc32 === undefined ? {} : { crc32 }),
   };
-}
-
-/** `work` over `items`, at most `limit` at a time, results in order. */
-async function inTurns<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**

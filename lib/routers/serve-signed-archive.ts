@@ -1,5 +1,5 @@
 import type { Request, Router } from 'express';
-import { memberChanged, type MemberSource } from '../archives/archive-body';
+import { memberChanged, type MemberSource, type Running } from '../archives/archive-body';
 import { memberNames, openManifest, recordCrc, statedVersion, zipMembers, type ArchiveManifest, type ManifestMember } from '../archives/archive-manifest';
 import { openArchive } from '../archives/archive-object';
 import type { ArchiveStore } from '../archives/archive-store';
@@ -103,6 +103,8 @@ export function serveSignedArchive<Principal = unknown, File extends FileRecord 
   const graceSeconds = integerOption(where, 'graceSeconds', options.graceSeconds, 0, 0, MAX_GRACE_SECONDS);
   const path = parsePath(where, options.path, '/archives/content', false);
   const store = archiveStoreOf(where, settings);
+  // CRC-32s being worked out for resumes in flight: concurrent ones share the reading.
+  const settling = new Map<string, Promise<Running>>();
 
   /** Every member's record, checked as the signed file route checks its one, and compared with what the link bound. */
   const currentMembers = async (req: Request, own: Settings, context: RequestContext, manifest: ArchiveManifest) => {
@@ -150,7 +152,7 @@ export function serveSignedArchive<Principal = unknown, File extends FileRecord 
       await sendDeflated(req, res, { file, isInlineSafe: own.isInlineSafe, ...answer, admit, served }, { members: zipMembers(manifest), sources, crcs });
       return;
     }
-    const plan = { layout: layoutZip(zipMembers(manifest)), sources, crcs };
+    const plan = { layout: layoutZip(zipMembers(manifest)), sources, crcs, settling };
     const identity = { etag: `"z-${claims.fileId}"`, lastModified: undefined };
     await serveFile(req, res, {
       file,
