@@ -472,14 +472,26 @@ describe('tenants and revocation', () => {
 });
 
 test('concurrent resumes of an archive nobody has read yet read each member once between them', async () => {
-  const { app, storage } = host();
+  // Every request asks the store for learnt CRC-32s just before it settles the ones it needs: opens of
+  // video.bin wait until all ten have asked, so all ten need its CRC-32 at the same time.
+  const REQUESTS = 10;
+  const inner = memoryArchiveStore();
+  let asked = 0;
+  let allAsked!: () => void;
+  const everyoneAsked = new Promise<void>((done) => { allAsked = done; });
+  const archiveStore: ArchiveStore = { ...inner, getCrcs: (keys) => { if (++asked === REQUESTS) allAsked(); return inner.getCrcs(keys); } };
+  const { app, storage } = host({ archiveStore });
   const opens: string[] = [];
   const open = storage.open.bind(storage);
-  storage.open = (key) => { opens.push(key); return open(key); };
+  storage.open = async (key) => {
+    opens.push(key);
+    if (key === 'big.bin') await everyoneAsked;
+    return open(key);
+  };
   const body = await issued(app, ['a', 'big', 'c']);
-  // The last 200 bytes (the central directory) need every CRC-32; ten such requests at once.
-  const answers = await Promise.all(Array.from({ length: 10 }, () => fetchBytes(app, body.path, { Range: 'bytes=-200' })));
-  expect(answers.map((res) => res.status)).toEqual(Array(10).fill(206));
+  // The last 200 bytes (the central directory) need every CRC-32.
+  const answers = await Promise.all(Array.from({ length: REQUESTS }, () => fetchBytes(app, body.path, { Range: 'bytes=-200' })));
+  expect(answers.map((res) => res.status)).toEqual(Array(REQUESTS).fill(206));
   expect(new Set(answers.map((res) => (res.body as Buffer).toString('hex'))).size).toBe(1);
   expect(opens.filter((key) => key === 'big.bin').length).toBe(1);
 });
