@@ -495,3 +495,52 @@ test('concurrent resumes of an archive nobody has read yet read each member once
   expect(new Set(answers.map((res) => (res.body as Buffer).toString('hex'))).size).toBe(1);
   expect(opens.filter((key) => key === 'big.bin').length).toBe(1);
 });
+
+describe('changes the records do not state', () => {
+  test('a member rewritten in the store (same size, new ETag): 412 before any byte when the transfer starts in it; cut, with a denied event, when it is reached later', async () => {
+    const events: DownloadEvent[] = [];
+    const { app, storage } = host({ events });
+    const body = await issued(app, ['a', 'big', 'c']);
+    storage.put('c.txt', 'CHARLIE\n');
+    const later = await fetchBytes(app, body.path).then((res) => `complete ${res.status}`, (error: Error) => error.message);
+    expect(later).toMatch(/aborted|socket hang up|ECONNRESET/);
+    expect(events.filter((event) => event.type === 'served' || event.type === 'denied').map((event) => event.type === 'served' ? ['served', event.aborted] : event.type === 'denied' ? ['denied', event.error.code] : []))
+      .toEqual([['denied', 'PRECONDITION_FAILED'], ['served', true]]);
+    storage.put('a.txt', 'ALPHA\n');
+    const first = await request(app).get(body.path);
+    expect([first.status, first.body.error.code]).toEqual([412, 'PRECONDITION_FAILED']);
+  });
+
+  test('a record whose crc32 is wrong: the first download is cut and reported, then it is 500 up front; never a complete archive with a bad CRC', async () => {
+    const events: DownloadEvent[] = [];
+    const { storage, docs } = world();
+    const downloads = createDownloads({
+      storage, signer: createSigner({ secret: SECRET }), authorize: () => true,
+      findFile: (id) => (Object.hasOwn(docs, id) ? { ...docs[id]!, crc32: id === 'a' ? (crc32(CONTENT['a.txt']!) ^ 1) >>> 0 : crc32(CONTENT[docs[id]!.key!]!) } : null),
+      onEvent: (event) => { events.push(event); },
+    });
+    const app = express();
+    app.use('/files', downloads.serveSignedArchive(), express.json(), downloads.issueArchiveUrl());
+    const res = await request(app).post('/files/archive-url').send({ file_ids: ['big', 'a'] });
+    const path = pathOf(res.body.download_url as string);
+    const cut = await fetchBytes(app, path).then((answer) => `complete ${answer.status}`, (error: Error) => error.message);
+    expect(cut).toMatch(/aborted|socket hang up|ECONNRESET/);
+    const failed = events.find((event) => event.type === 'failed');
+    expect(failed?.type === 'failed' && [failed.error.code, String((failed.error.cause as Error).message)]).toEqual(['INTERNAL_ERROR', expect.stringMatching(/its record states crc32 \d+, its bytes have \d+; correct the record/)]);
+    const again = await request(app).get(path);
+    expect([again.status, again.body.error.code, JSON.stringify(again.body)]).toEqual([500, 'INTERNAL_ERROR', expect.not.stringMatching(/crc32/)]);
+  });
+});
+
+test('without a body parser in front, the router reads up to maxFiles ids itself (1,000 UUIDs), and says so past it', async () => {
+  const storage = memoryStorage().put('x.txt', 'x');
+  const ids = Array.from({ length: 1000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+  const downloads = createDownloads({ storage, signer: createSigner({ secret: SECRET }), authorize: () => true, findFile: (id) => ({ id, key: 'x.txt', filename: `${id}.txt` }) });
+  const app = express().use('/files', downloads.issueArchiveUrl());
+  const res = await request(app).post('/files/archive-url').send({ file_ids: ids });
+  expect([res.status, res.body.files?.length]).toEqual([200, 1000]);
+  const tooLong = await request(app).post('/files/archive-url').send({ file_ids: ids, filename: 'x'.repeat(300_000) });
+  expect([tooLong.status, tooLong.body.error.details.reason, tooLong.body.error.details.max]).toEqual([422, 'too_large', 256_000]);
+  const malformed = await request(app).post('/files/archive-url').set('Content-Type', 'application/json').send('{"file_ids":[');
+  expect([malformed.status, malformed.body.error.details.reason]).toEqual([422, 'invalid_json']);
+});

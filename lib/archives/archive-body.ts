@@ -28,6 +28,8 @@ export interface ArchivePlan {
    * yet read each member once between them, not once each.
    */
   settling?: Map<string, Promise<Running>> | undefined;
+  /** Told once when a read fails after the headers went out: the transfer is cut, and the host should hear why. */
+  failed?: ((error: unknown) => void) | undefined;
 }
 
 /** Bytes of a member read at a time. */
@@ -124,6 +126,7 @@ export class ArchiveReader {
   /** Members opened ahead of the transfer, by index (see #openAhead). */
   readonly #ahead = new Map<number, Promise<StoredObject>>();
   #closed = false;
+  #failed = false;
 
   constructor(plan: ArchivePlan) {
     this.#plan = plan;
@@ -133,13 +136,34 @@ export class ArchiveReader {
     return this.#plan.layout.size;
   }
 
-  #crcOf(entry: ZipEntry): number | undefined {
-    const given = entry.member.crc32 ?? this.#known.get(entry.index);
-    if (given !== undefined) return given;
+  /** The CRC-32 of the member's bytes, as a full read found it (in this transfer or an earlier one), or `undefined`. */
+  #learnt(entry: ZipEntry): number | undefined {
+    const known = this.#known.get(entry.index);
+    if (known !== undefined) return known;
     const key = this.#plan.sources[entry.index]!.crcKey;
     const learnt = key === undefined ? undefined : this.#plan.crcs.get(key);
     if (learnt !== undefined) this.#known.set(entry.index, learnt);
     return learnt;
+  }
+
+  /** The CRC-32 the archive carries for a member: the one its record states, else the one learnt. */
+  #crcOf(entry: ZipEntry): number | undefined {
+    return entry.member.crc32 ?? this.#learnt(entry);
+  }
+
+  /**
+   * A record's `crc32` is checked against the member's bytes the first time
+   * they are read whole; from then on, what was found decides up front. A
+   * wrong one fails the archive (500, the record named in the cause), never
+   * a complete download an unpacker then rejects.
+   */
+  #checkStated(entry: ZipEntry): void {
+    const stated = entry.member.crc32;
+    const learnt = stated === undefined ? undefined : this.#learnt(entry);
+    if (learnt === undefined || learnt === stated) return;
+    throw new DownloadError('INTERNAL_ERROR', undefined, {
+      cause: new Error(`archive member ${entry.member.name}: its record states crc32 ${stated}, its bytes have ${learnt}; correct the record (or leave crc32 out)`),
+    });
   }
 
   #learn(entry: ZipEntry, crc: number): void {
@@ -166,6 +190,7 @@ export class ArchiveReader {
     const parts = [...zipParts(layout, range.start, range.end)];
     const readFrom = new Map<number, number>();
     for (const part of parts) if (part.kind === 'data' && part.to === part.entry.member.size) readFrom.set(part.entry.index, part.from);
+    for (const entry of layout.entries) this.#checkStated(entry);
     const needed = new Map<number, ZipEntry>();
     for (const part of parts) {
       if ((part.kind === 'descriptor' || part.kind === 'central') && !this.#running.has(part.entry.index) && this.#crcOf(part.entry) === undefined) needed.set(part.entry.index, part.entry);
@@ -188,10 +213,24 @@ export class ArchiveReader {
       this.#running.set(entry.index, { ...settled });
       if (upTo === entry.member.size) this.#learn(entry, settled.crc);
     });
+    // The first member the range reads is opened now: one that changed is 412 before any header.
+    const first = parts.find((part) => part.kind === 'data');
+    if (first?.kind === 'data') await this.#open(first.entry, first.from);
   }
 
   /** Reads up to `length` archive bytes at `position` into `buffer` at `offset`; resolves how many (fewer only at a member's end or the archive's). */
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    try {
+      return await this.#read(buffer, offset, length, position);
+    } catch (error) {
+      // Reported once: the transfer ends here, and the host hears why.
+      if (!this.#failed) this.#plan.failed?.(error);
+      this.#failed = true;
+      throw error;
+    }
+  }
+
+  async #read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     const { layout } = this.#plan;
     const end = Math.min(layout.size, position + length) - 1;
     let filled = 0;
@@ -241,12 +280,16 @@ export class ArchiveReader {
       member.chunks.at += read;
     }
     // A member read from its first byte teaches its CRC-32 even when this transfer needs none.
+    // So does one whose record states a CRC-32 not yet checked against its bytes.
     let run = this.#running.get(entry.index);
-    if (run === undefined && from === 0 && this.#crcOf(entry) === undefined) this.#running.set(entry.index, (run = { crc: 0, upTo: 0 }));
+    if (run === undefined && from === 0 && this.#learnt(entry) === undefined) this.#running.set(entry.index, (run = { crc: 0, upTo: 0 }));
     if (run !== undefined && run.upTo === from && !this.#known.has(entry.index)) {
       run.crc = crc32(buffer.subarray(at, at + read), run.crc);
       run.upTo += read;
-      if (run.upTo === entry.member.size) this.#learn(entry, run.crc);
+      if (run.upTo === entry.member.size) {
+        this.#learn(entry, run.crc);
+        this.#checkStated(entry);
+      }
     }
     return read;
   }

@@ -88,8 +88,13 @@ export function zipMembers(manifest: ArchiveManifest): ZipMember[] {
   return manifest.members.map((m) => ({ name: m.name, size: m.size, crc32: m.crc32, modified: new Date(m.modified) }));
 }
 
-/** The name an archive is downloaded as: the one asked for, made a safe file name ending in `.zip`. */
+/**
+ * The name an archive is downloaded as: the one asked for as one file name
+ * (folder separators become `_`: "Q3/final" is `Q3_final.zip`, not
+ * `final.zip`), without trailing dots or spaces, ending in `.zip`.
+ */
 export function archiveFilename(wanted: string | undefined): string {
-  const name = wanted === undefined ? undefined : downloadFilename(/\.zip$/i.test(wanted) ? wanted : `${wanted}.zip`, undefined);
+  const flat = wanted?.replace(/[/\\]/g, '_').replace(/\.zip$/i, '').replace(/[. ]+$/, '');
+  const name = flat === undefined || flat === '' ? undefined : downloadFilename(`${flat}.zip`, undefined);
   return name === undefined || name === '.zip' ? 'download.zip' : name;
 }

@@ -8,6 +8,8 @@ export interface DeflatedPlan {
   members: readonly ZipMember[];
   sources: readonly MemberSource[];
   crcs: CrcMemory;
+  /** Told when a member fails part-way (the response is then cut), so the host hears why. */
+  failed?: ((error: unknown) => void) | undefined;
 }
 
 /** Resolves when `deflate` can take more, or is gone (the client left): true when it is gone. */
@@ -57,9 +59,14 @@ export async function* deflatedArchive(plan: DeflatedPlan): AsyncGenerator<Buffe
     yield localHeader(placeEntry(member, index, offset, true, 0));
     let packed = 0;
     let crc = 0;
-    for await (const chunk of deflateMember(source, { member }, (piece) => { crc = crc32(piece, crc); })) {
-      packed += chunk.length;
-      yield chunk;
+    try {
+      for await (const chunk of deflateMember(source, { member }, (piece) => { crc = crc32(piece, crc); })) {
+        packed += chunk.length;
+        yield chunk;
+      }
+    } catch (error) {
+      plan.failed?.(error);
+      throw error;
     }
     const entry = placeEntry(member, index, offset, true, packed);
     if (source.crcKey !== undefined && member.size > 0) plan.crcs.set(source.crcKey, crc);

@@ -12,7 +12,7 @@ import type { FileRecord } from '../types';
 import { acceptRecord, authenticate, checkAuthorized, checkedFileId, downloadable, resolveTenant, settingsFor, type DownloadableFile } from './access';
 import { archiveStoreOf, manifestExpiry } from './archive-links';
 import { downloadRoute, downloadRouter, report, type RequestContext } from './context';
-import { ensureBody, parseAllowedHosts, parsePublicBaseUrl, parseUseLimits, useLimitsFor, type IssueDownloadUrlOptions } from './issue-download-url';
+import { DEFAULT_BODY_LIMIT, ensureBody, parseAllowedHosts, parsePublicBaseUrl, parseUseLimits, useLimitsFor, type IssueDownloadUrlOptions } from './issue-download-url';
 import { bodyFileIds, idList, recordFinder } from './issue-download-urls';
 import { issueSignedLink } from './issuer';
 import { checkBindingSigner } from './link-checks';
@@ -76,6 +76,7 @@ export interface IssueArchiveUrlOptions<Principal = unknown, File extends FileRe
 const ROUTER_KEYS = ['path', 'publicBaseUrl', 'allowedHosts', 'downloadUrl', 'formatResponse', 'maxUses', 'maxUsesParam', 'fileIds', 'filename', 'maxFiles', 'maxBytes', 'compression'] as const;
 
 const DEFAULT_MAX_BYTES = 64 * 1024 ** 3;
+const BODY_BYTES_PER_ID = 256;
 
 /** Storage trips in flight at once while an archive's members are measured. */
 const MEASURING = 16;
@@ -134,6 +135,8 @@ export function issueArchiveUrl<Principal = unknown, File extends FileRecord = F
   const readFilename = options.filename ?? bodyFilename;
   const maxFiles = integerOption(where, 'maxFiles', options.maxFiles, 1000, 1, 100_000, 'files');
   const maxBytes = integerOption(where, 'maxBytes', options.maxBytes, DEFAULT_MAX_BYTES, 1, Number.MAX_SAFE_INTEGER, 'bytes');
+  // Parsed here when the host has no body parser in front: room for maxFiles ids of up to 250 characters.
+  const bodyLimit = Math.max(DEFAULT_BODY_LIMIT, maxFiles * BODY_BYTES_PER_ID);
   const path = parsePath(where, options.path, '/archive-url', false);
   const publicBaseUrl = parsePublicBaseUrl(where, options.publicBaseUrl);
   const config = { publicBaseUrl, allowedHosts: parseAllowedHosts(where, options.allowedHosts, publicBaseUrl), stableUrls: undefined };
@@ -164,7 +167,7 @@ export function issueArchiveUrl<Principal = unknown, File extends FileRecord = F
 
   return downloadRouter(settings, (router) => router.post(path, downloadRoute(settings, async (req, res, context) => {
     context.principal = await authenticate(req, settings);
-    if (options.fileIds === undefined || options.filename === undefined) await ensureBody(req, res);
+    if (options.fileIds === undefined || options.filename === undefined) await ensureBody(req, res, bodyLimit);
     const raw = idList(await readIds(req), maxFiles);
     if (raw.length === 0) throw new DownloadError('VALIDATION_ERROR', 'file_ids must name at least one file.', { details: { parameter: 'file_ids', in: 'body', reason: 'empty' } });
     const filename = checkedFilename(await readFilename(req));

@@ -94,16 +94,22 @@ export function useLimitsFor(settings: Settings, limits: UseLimits, mode: 'signe
   return own === undefined || limits.fallback !== undefined || mode !== 'signed' ? limits : { ...limits, fallback: own };
 }
 
-const readJsonBody = json({ limit: '16kb' });
+/** The body limit of the issuing routers when they parse JSON themselves. */
+export const DEFAULT_BODY_LIMIT = 16 * 1024;
 
-/** Parses a JSON body unless the host already did; malformed JSON is 422. */
-export function ensureBody(req: Request, res: Response): Promise<void> {
+const bodyReaders = new Map<number, ReturnType<typeof json>>();
+
+/** Parses a JSON body of at most `limit` bytes unless the host already did; malformed JSON is 422. */
+export function ensureBody(req: Request, res: Response, limit = DEFAULT_BODY_LIMIT): Promise<void> {
   if (req.body !== undefined) return Promise.resolve();
+  let readJsonBody = bodyReaders.get(limit);
+  if (readJsonBody === undefined) bodyReaders.set(limit, (readJsonBody = json({ limit })));
   return new Promise((resolve, reject) => {
     readJsonBody(req, res, (error?: unknown) => {
       if (error === undefined || error === null) resolve();
       else if ((error as { type?: unknown }).type === 'entity.too.large') {
-        reject(new DownloadError('VALIDATION_ERROR', 'The request body is larger than 16 kB.', { cause: error, details: { parameter: 'body', in: 'body', reason: 'too_large', max: 16 * 1024 } }));
+        const size = limit % 1024 === 0 ? `${limit / 1024} kB` : `${limit} bytes`;
+        reject(new DownloadError('VALIDATION_ERROR', `The request body is larger than ${size}.`, { cause: error, details: { parameter: 'body', in: 'body', reason: 'too_large', max: limit } }));
       } else reject(new DownloadError('VALIDATION_ERROR', 'The request body must be valid JSON.', { cause: error, details: { parameter: 'body', in: 'body', reason: 'invalid_json' } }));
     });
   });

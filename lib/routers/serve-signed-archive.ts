@@ -5,7 +5,7 @@ import { openArchive } from '../archives/archive-object';
 import type { ArchiveStore } from '../archives/archive-store';
 import type { CrcMemory } from '../archives/crc-memory';
 import { layoutZip } from '../archives/zip-layout';
-import { DownloadError } from '../errors';
+import { DownloadError, toDownloadError } from '../errors';
 import { queryOf } from '../http/query';
 import { sendDeflated } from '../http/send-deflated';
 import { serveFile } from '../http/serve-file';
@@ -139,20 +139,25 @@ export function serveSignedArchive<Principal = unknown, File extends FileRecord 
     const targets = await currentMembers(req, own, context, manifest);
     await checkRevocation(req, own, claims, targets.map((target) => target.file));
     const sources: MemberSource[] = manifest.members.map((member) => ({ storage: own.storage, key: member.key, crcKey: crcKeyOf(context.tenant, member), etag: member.etag }));
-    const crcs = await learntCrcs(store, manifest.members.map((member, index) => (member.crc32 === undefined ? sources[index]!.crcKey : undefined)));
+    const crcs = await learntCrcs(store, sources.map((source) => source.crcKey));
     const members = manifest.members.map((m) => ({ fileId: m.id, name: m.name, size: m.size }));
     const served = (outcome: Pick<ServedEvent, 'status' | 'bytes' | 'range' | 'aborted'>) => report(own, req, context, {
       type: 'served', signed: true, durationMs: performance.now() - context.started, offloaded: false, claims, uses: context.uses, members, ...outcome,
     });
+    // A member failing once bytes went out cuts the transfer; the host hears why, besides the aborted `served`.
+    const failed = (thrown: unknown) => {
+      const error = toDownloadError(thrown);
+      report(own, req, context, { type: error.status >= 500 ? 'failed' : 'denied', error, status: error.status });
+    };
     const remaining = claims.expired === true ? 0 : Math.max(0, claims.expires - Math.ceil(Date.now() / 1000));
     const file: FileRecord = { id: claims.fileId, filename: manifest.filename, contentType: 'application/zip' };
     const admit = linkGate(own, context, claims, graceSeconds);
     const answer = { cacheControl: `private, max-age=${remaining}`, headers: { 'Referrer-Policy': 'no-referrer' } };
     if (manifest.deflate === true) {
-      await sendDeflated(req, res, { file, isInlineSafe: own.isInlineSafe, ...answer, admit, served }, { members: zipMembers(manifest), sources, crcs });
+      await sendDeflated(req, res, { file, isInlineSafe: own.isInlineSafe, ...answer, admit, served }, { members: zipMembers(manifest), sources, crcs, failed });
       return;
     }
-    const plan = { layout: layoutZip(zipMembers(manifest)), sources, crcs, settling };
+    const plan = { layout: layoutZip(zipMembers(manifest)), sources, crcs, settling, failed };
     const identity = { etag: `"z-${claims.fileId}"`, lastModified: undefined };
     await serveFile(req, res, {
       file,
