@@ -47,6 +47,8 @@ test('step 4: a project folder as the selection, deflated, served by the same ar
   const archive = await get(pathOf(issued.body.download_url as string));
   expect([archive.status, archive.headers['transfer-encoding'], archive.headers['accept-ranges']]).toEqual([200, 'chunked', 'none']);
   expect(readZip(archive.body as Buffer).map((entry) => [entry.name, entry.method])).toEqual([
-    ['Reports/Q3 report.txt', 8], ['Reports/revenue.csv', 8], ['Notes/kick-off.md', 8], ['Site visit.mp4', 8],
+    ['Reports/Q3 report.txt', 8], ['Reports/revenue.csv', 8], ['Notes/kick-off.md', 8],
   ]);
+  const unknown = await request(example.base).post('/orgs/acme/projects/nope/export').set('X-API-Key', 'ada-key');
+  expect([unknown.status, unknown.body.error.code, unknown.body.error.message]).toEqual([404, 'FILE_NOT_FOUND', 'No such project.']);
 });

@@ -5,9 +5,9 @@ import { crc32 } from 'node:zlib';
 import express from 'express';
 import request from 'supertest';
 import {
-  createDownloads, createSigner, memoryArchiveStore, memoryStorage, memoryUseStore, type ArchiveStore, type DownloadEvent, type FileRecord, type IssuedArchiveBody, type StorageAdapter,
+  createDownloads, createSigner, fsStorage, memoryArchiveStore, memoryStorage, memoryUseStore, type ArchiveStore, type DownloadEvent, type FileRecord, type IssuedArchiveBody, type StorageAdapter,
 } from '../../lib';
-import { binary, pattern, SECRET } from '../helpers/app';
+import { binary, pattern, SECRET, tempFiles } from '../helpers/app';
 import { readZip } from '../helpers/zip-reader';
 
 interface Doc extends FileRecord { ownerId: string }
@@ -543,4 +543,63 @@ test('without a body parser in front, the router reads up to maxFiles ids itself
   expect([tooLong.status, tooLong.body.error.details.reason, tooLong.body.error.details.max]).toEqual([422, 'too_large', 256_000]);
   const malformed = await request(app).post('/files/archive-url').set('Content-Type', 'application/json').send('{"file_ids":[');
   expect([malformed.status, malformed.body.error.details.reason]).toEqual([422, 'invalid_json']);
+});
+
+test('a client that hangs up before the headers stops the reading its resume asked for', async () => {
+  const { root, cleanup } = tempFiles({ 'big.bin': pattern(8 * 1024 * 1024), 'small.txt': 'small\n' });
+  try {
+    const files = fsStorage({ root });
+    let read = 0;
+    let firstRead!: () => void;
+    const reading = new Promise<void>((done) => { firstRead = done; });
+    let release!: () => void;
+    const released = new Promise<void>((done) => { release = done; });
+    let closedBig!: () => void;
+    const bigClosed = new Promise<void>((done) => { closedBig = done; });
+    const storage: StorageAdapter = {
+      ...files,
+      open: async (key, options) => {
+        const object = await files.open(key, options);
+        if (object === null || object.readAt === undefined || key !== 'big.bin') return object;
+        const readAt = object.readAt;
+        return {
+          ...object,
+          close: () => { object.close(); closedBig(); },
+          readAt: (buffer, offset, length, position, done) => {
+            firstRead();
+            void released.then(() => readAt(buffer, offset, length, position, (error, bytes) => { read += bytes; done(error, bytes); }));
+          },
+        };
+      },
+    };
+    const events: DownloadEvent[] = [];
+    const records: Record<string, FileRecord> = { big: { id: 'big', key: 'big.bin' }, small: { id: 'small', key: 'small.txt' } };
+    const downloads = createDownloads({ storage, signer: createSigner({ secret: SECRET }), authorize: () => true, findFile: (id) => records[id] ?? null, onEvent: (event) => { events.push(event); } });
+    const app = express();
+    app.use('/files', downloads.serveSignedArchive(), downloads.issueArchiveUrl());
+    const server = await new Promise<Server>((done) => { const s = app.listen(0, '127.0.0.1', () => done(s)); });
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const issuedRes = await request(server).post('/files/archive-url').send({ file_ids: ['big', 'small'] });
+      const path = pathOf(issuedRes.body.download_url as string);
+      // The central directory needs big.bin's CRC-32: its 8 MiB are read before the headers.
+      const client = httpGet({ host: '127.0.0.1', port, path, headers: { Range: 'bytes=-100' } });
+      client.on('error', () => undefined);
+      await reading;
+      client.destroy();
+      // Once the server has seen the hang-up, the held read goes on: it is the last.
+      while (await new Promise<number>((done, fail) => server.getConnections((error, n) => (error ? fail(error) : done(n)))) > 0) await new Promise((done) => setImmediate(done));
+      release();
+      await bigClosed;
+      expect(read).toBeLessThanOrEqual(256 * 1024);
+      expect(events.filter((event) => event.type === 'failed')).toEqual([]);
+      // The server is still well: a whole download works.
+      const whole = await request(server).get(path).buffer(true).parse(binary);
+      expect(whole.status).toBe(200);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+  } finally {
+    cleanup();
+  }
 });

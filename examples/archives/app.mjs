@@ -4,7 +4,7 @@
 // length and resumable with Range (curl -C -), or deflated for text.
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import { createDownloads, createSigner, fsStorage } from 'express-signed-downloads';
+import { createDownloads, createSigner, DownloadError, fsStorage } from 'express-signed-downloads';
 import { own } from '../shared/own.mjs';
 
 const records = {
@@ -15,7 +15,7 @@ const records = {
   secret: { id: 'secret', key: 'acme/report-q3.txt', filename: 'HR/salaries.txt', tenant: 'acme', ownerId: 'grace' },
 };
 /** The host's folders: a folder id resolves to its files (the selection a hook makes). */
-const projects = { launch: ['report', 'revenue', 'notes', 'video'] };
+const projects = { launch: ['report', 'revenue', 'notes'] };
 const users = { 'ada-key': { id: 'ada' }, 'grace-key': { id: 'grace' } };
 
 /** Builds the app; `secret` signs the URLs. */
@@ -35,18 +35,23 @@ export function createApp({ secret }) {
   const orgs = '/orgs/:orgId';
   app.use(
     `${orgs}/files`,
-    express.json({ limit: '1mb' }),
     // POST /orgs/acme/files/archive-url { "file_ids": [...], "filename"?: "..." }  (X-API-Key)
+    // The router reads its JSON body itself (malformed JSON is its 422, not Express's error page).
     downloads.issueArchiveUrl({ maxFiles: 1000, maxBytes: 2 * 1024 ** 3 }),
     // GET /orgs/acme/files/archives/content?token=…&expires=…
     downloads.serveSignedArchive(),
   );
-  // A folder as the selection: POST /orgs/acme/projects/launch/export → the project's files, deflated.
+  // A folder as the selection: POST /orgs/acme/projects/launch/export → the project's documents, deflated
+  // (text compresses; a video would not, so media stays in stored archives).
   app.use(
     `${orgs}/projects/:projectId`,
     downloads.issueArchiveUrl({
       path: '/export',
-      fileIds: (req) => own(projects, req.params.projectId) ?? [],
+      fileIds: (req) => {
+        const files = own(projects, req.params.projectId);
+        if (files === null) throw new DownloadError('FILE_NOT_FOUND', 'No such project.');
+        return files;
+      },
       filename: (req) => `${req.params.projectId} export`,
       compression: 'deflate',
       // The serving route of the files mount: links name it.

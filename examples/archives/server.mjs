@@ -18,5 +18,6 @@ startExample(app, (base) => `express-signed-downloads archives example
 3. One file Ada may not have makes the whole archive 403, naming it:
    curl -s -H "X-API-Key: ada-key" -H "Content-Type: application/json" -d '{"file_ids":["report","secret"]}' ${base}/orgs/acme/files/archive-url
 
-4. A project folder as the selection, deflated (smaller, no ranges):
-   curl -s -X POST -H "X-API-Key: ada-key" ${base}/orgs/acme/projects/launch/export`);
+4. A project's documents as the selection, deflated (smaller for text; no length, no ranges):
+   DOCS_URL=$(curl -s -X POST -H "X-API-Key: ada-key" ${base}/orgs/acme/projects/launch/export | node -pe 'JSON.parse(require("fs").readFileSync(0)).download_url')
+   curl -s -D - -o docs.zip "$DOCS_URL" | grep -i -E "transfer-encoding|accept-ranges" && unzip -t docs.zip`);

@@ -7,7 +7,12 @@
  */
 export function startExample(app, banner) {
   const port = Number(process.env.PORT ?? 3000);
-  const server = app.listen(port, '127.0.0.1', async () => {
+  const server = app.listen(port, '127.0.0.1', async (error) => {
+    // Express 5 hands a listen failure (the port is taken) to this callback.
+    if (error) {
+      console.error(`Cannot listen on 127.0.0.1:${port}: ${error.message}. Set PORT to a free port (PORT=0 picks one).`);
+      process.exit(1);
+    }
     const base = `http://127.0.0.1:${server.address().port}`;
     console.log(`listening on ${base}\n\n${(await banner(base)).trim()}\n\nPress Ctrl+C to stop.`);
   });

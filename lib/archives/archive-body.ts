@@ -5,6 +5,7 @@ import { readChunks, type ChunkReader } from '../http/read-chunks';
 import type { ByteRange, StorageAdapter, StoredObject } from '../storage/types';
 import type { CrcMemory } from './crc-memory';
 import { inTurns } from './in-turns';
+import type { ByteBudget } from '../http/byte-budget';
 import { centralRecord, dataDescriptor, endRecords, localHeader, zipParts, type ZipEntry, type ZipLayout } from './zip-layout';
 
 /** Where one member's bytes are. */
@@ -27,7 +28,9 @@ export interface ArchivePlan {
    * transfers of one router: concurrent resumes of an archive nobody has read
    * yet read each member once between them, not once each.
    */
-  settling?: Map<string, Promise<Running>> | undefined;
+  settling?: Map<string, SharedRun> | undefined;
+  /** Members being read before headers at once, for the whole router (each waits its turn). */
+  slots?: ByteBudget | undefined;
   /** Told once when a read fails after the headers went out: the transfer is cut, and the host should hear why. */
   failed?: ((error: unknown) => void) | undefined;
 }
@@ -83,14 +86,33 @@ export async function readMember(source: MemberSource, entry: Pick<ZipEntry, 'me
   }
 }
 
-/** The CRC-32 of a member's bytes `[0, upTo)`, read from the store. */
-async function readCrc(source: MemberSource, entry: ZipEntry, upTo: number): Promise<Running> {
+/** The CRC-32 of a member's bytes `[0, upTo)`, read from the store; stops (rejects) once `signal` aborts. */
+async function readCrc(source: MemberSource, entry: ZipEntry, upTo: number, signal: AbortSignal | undefined): Promise<Running> {
   const run: Running = { crc: 0, upTo: 0 };
   await readMember(source, entry, 0, upTo, (piece) => {
+    signal?.throwIfAborted();
     run.crc = crc32(piece, run.crc);
     run.upTo += piece.length;
   });
   return run;
+}
+
+/** `work`, or a rejection as soon as `signal` aborts (the work itself is left to its own signal). */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/** A CRC-32 being worked out for every request that needs it; stopped when the last of them goes away. */
+export interface SharedRun {
+  result: Promise<Running>;
+  waiters: number;
+  stop: AbortController;
 }
 
 /** One positional read into `buffer`, as a promise; resolves the bytes read. */
@@ -185,7 +207,7 @@ export class ArchiveReader {
    * carried on over the bytes the range reads (all of them, when it reads
    * none).
    */
-  async prepare(range: ByteRange): Promise<void> {
+  async prepare(range: ByteRange, signal?: AbortSignal): Promise<void> {
     const { layout, sources } = this.#plan;
     const parts = [...zipParts(layout, range.start, range.end)];
     const readFrom = new Map<number, number>();
@@ -197,25 +219,50 @@ export class ArchiveReader {
     }
     await inTurns([...needed.values()], SETTLING, async (entry) => {
       const upTo = readFrom.get(entry.index) ?? entry.member.size;
-      const source = sources[entry.index]!;
-      const whole = () => readCrc(source, entry, upTo);
-      // A member read whole is read once however many requests need it at the same time.
-      const settling = this.#plan.settling;
-      const key = source.crcKey;
-      let run: Promise<Running>;
-      if (upTo === entry.member.size && key !== undefined && settling !== undefined) {
-        run = settling.get(key) ?? whole().finally(() => settling.delete(key));
-        settling.set(key, run);
-      } else {
-        run = whole();
-      }
-      const settled = await run;
+      const settled = await this.#settle(entry, upTo, signal);
       this.#running.set(entry.index, { ...settled });
       if (upTo === entry.member.size) this.#learn(entry, settled.crc);
     });
     // The first member the range reads is opened now: one that changed is 412 before any header.
     const first = parts.find((part) => part.kind === 'data');
     if (first?.kind === 'data') await this.#open(first.entry, first.from);
+  }
+
+  /**
+   * The CRC-32 of a member's first `upTo` bytes, read (not sent) before the
+   * headers. Such reads are the costly part of a resume: the router's
+   * `slots` bound how many run at once, a member read whole is read once
+   * however many requests need it at the same time, and a reading stops
+   * when no request is waiting for it any more (clients that hung up).
+   */
+  async #settle(entry: ZipEntry, upTo: number, signal: AbortSignal | undefined): Promise<Running> {
+    const { sources, settling, slots } = this.#plan;
+    const source = sources[entry.index]!;
+    const key = source.crcKey;
+    const read = async (stop: AbortSignal | undefined) => {
+      const release = await (slots?.acquire(1) ?? Promise.resolve(() => undefined));
+      try {
+        stop?.throwIfAborted();
+        return await readCrc(source, entry, upTo, stop);
+      } finally {
+        release();
+      }
+    };
+    if (upTo !== entry.member.size || key === undefined || settling === undefined) return read(signal);
+    let run = settling.get(key);
+    if (run === undefined) {
+      const stop = new AbortController();
+      const started: SharedRun = { result: read(stop.signal).finally(() => settling.delete(key)), waiters: 0, stop };
+      started.result.catch(() => undefined);
+      settling.set(key, (run = started));
+    }
+    const shared = run;
+    shared.waiters++;
+    try {
+      return await unlessAborted(shared.result, signal);
+    } finally {
+      if (--shared.waiters === 0) shared.stop.abort();
+    }
   }
 
   /** Reads up to `length` archive bytes at `position` into `buffer` at `offset`; resolves how many (fewer only at a member's end or the archive's). */

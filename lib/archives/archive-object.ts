@@ -24,10 +24,17 @@ function hinted(hint: RangeHint | undefined, size: number): ByteRange | undefine
  * a cut body; a member failing later makes the engine reset the connection
  * instead of ending a short body.
  */
-export async function openArchive(plan: ArchivePlan, identity: ArchiveIdentity, options: OpenOptions): Promise<StoredObject> {
+export async function openArchive(plan: ArchivePlan, identity: ArchiveIdentity, options: OpenOptions, signal?: AbortSignal): Promise<StoredObject> {
   const reader = new ArchiveReader(plan);
   const range = options.body ? hinted(options.range, reader.size) : undefined;
-  if (range !== undefined) await reader.prepare(range);
+  if (range !== undefined) {
+    try {
+      await reader.prepare(range, signal);
+    } catch (error) {
+      reader.finish();
+      throw error;
+    }
+  }
   return {
     size: reader.size,
     etag: identity.etag,

@@ -1,5 +1,6 @@
 import type { Request, Router } from 'express';
-import { memberChanged, type MemberSource, type Running } from '../archives/archive-body';
+import { memberChanged, type MemberSource, type SharedRun } from '../archives/archive-body';
+import { ByteBudget } from '../http/byte-budget';
 import { memberNames, openManifest, recordCrc, statedVersion, zipMembers, type ArchiveManifest, type ManifestMember } from '../archives/archive-manifest';
 import { openArchive } from '../archives/archive-object';
 import type { ArchiveStore } from '../archives/archive-store';
@@ -23,6 +24,9 @@ import { recordFinder } from './issue-download-urls';
 import { checkBindingSigner, checkHolder, checkRevocation, hasLinkTag, linkGate } from './link-checks';
 import { linkParameters } from './link-parameters';
 import { MAX_GRACE_SECONDS, requestPath, signingSettings } from './serve-signed-download';
+
+/** Members one router reads at once to settle CRC-32s before headers (resumes of archives never read whole). */
+const SETTLING_SLOTS = 4;
 
 /** Options of `serveSignedArchive`; `signer` is required. */
 export interface ServeSignedArchiveOptions<Principal = unknown, File extends FileRecord = FileRecord> extends SharedOptions<Principal, File> {
@@ -104,7 +108,8 @@ export function serveSignedArchive<Principal = unknown, File extends FileRecord 
   const path = parsePath(where, options.path, '/archives/content', false);
   const store = archiveStoreOf(where, settings);
   // CRC-32s being worked out for resumes in flight: concurrent ones share the reading.
-  const settling = new Map<string, Promise<Running>>();
+  const settling = new Map<string, SharedRun>();
+  const slots = new ByteBudget(SETTLING_SLOTS);
 
   /** Every member's record, checked as the signed file route checks its one, and compared with what the link bound. */
   const currentMembers = async (req: Request, own: Settings, context: RequestContext, manifest: ArchiveManifest) => {
@@ -157,23 +162,32 @@ export function serveSignedArchive<Principal = unknown, File extends FileRecord 
       await sendDeflated(req, res, { file, isInlineSafe: own.isInlineSafe, ...answer, admit, served }, { members: zipMembers(manifest), sources, crcs, failed });
       return;
     }
-    const plan = { layout: layoutZip(zipMembers(manifest)), sources, crcs, settling, failed };
+    const plan = { layout: layoutZip(zipMembers(manifest)), sources, crcs, settling, slots, failed };
+    // A client gone before the headers stops the reading its resume asked for.
+    const gone = new AbortController();
+    res.once('close', () => gone.abort(new Error('the client went away')));
     const identity = { etag: `"z-${claims.fileId}"`, lastModified: undefined };
-    await serveFile(req, res, {
-      file,
-      key: manifest.filename,
-      known: {},
-      storage: { open: (_key, openOptions) => openArchive(plan, identity, openOptions) },
-      disposition: 'attachment',
-      isInlineSafe: own.isInlineSafe,
-      ...answer,
-      json: false,
-      budget: own.budget,
-      formatResponse: undefined,
-      admit,
-      linkTag: hasLinkTag(claims, graceSeconds) ? (validator) => own.signer!.linkTag(claims, validator) : undefined,
-      etagOnlyWithBytes: claims.maxUses !== undefined,
-      onServed: served,
-    });
+    try {
+      await serveFile(req, res, {
+        file,
+        key: manifest.filename,
+        known: {},
+        storage: { open: (_key, openOptions) => openArchive(plan, identity, openOptions, gone.signal) },
+        disposition: 'attachment',
+        isInlineSafe: own.isInlineSafe,
+        ...answer,
+        json: false,
+        budget: own.budget,
+        formatResponse: undefined,
+        admit,
+        linkTag: hasLinkTag(claims, graceSeconds) ? (validator) => own.signer!.linkTag(claims, validator) : undefined,
+        etagOnlyWithBytes: claims.maxUses !== undefined,
+        onServed: served,
+      });
+    } catch (error) {
+      // Nobody is left to answer: the reading stopped, and there is nothing to report but a hang-up.
+      if (gone.signal.aborted && !res.headersSent) return;
+      throw error;
+    }
   })));
 }
