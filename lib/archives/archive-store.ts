@@ -12,8 +12,12 @@ import { memoryCrcs } from './crc-memory';
 export interface ArchiveStore {
   /** The manifest text stored under `digest`, or `null` when there is none (expired, evicted). */
   getManifest(digest: string): MaybePromise<string | null | undefined>;
-  /** Keeps `manifest` under `digest` until at least `expiresAt`; a later call for the same digest may extend it, never shorten it. */
-  setManifest(digest: string, manifest: string, expiresAt: Date): MaybePromise<void>;
+  /**
+   * Keeps `manifest` under `digest` until at least `expiresAt`; a later call
+   * for the same digest may extend it, never shorten it. `link.tenant` is
+   * the archive's tenant, for stores that share room fairly between tenants.
+   */
+  setManifest(digest: string, manifest: string, expiresAt: Date, link?: { tenant?: string | undefined }): MaybePromise<void>;
   /** The CRC-32s learnt for `keys`, in order; `null` (or `undefined`) for a key not learnt. */
   getCrcs(keys: readonly string[]): MaybePromise<readonly (number | null | undefined)[]>;
   /** Remembers a learnt CRC-32. Failures are ignored: the next download learns it again. */
@@ -22,8 +26,15 @@ export interface ArchiveStore {
 
 /** Options of {@link memoryArchiveStore}. */
 export interface MemoryArchiveStoreOptions {
-  /** Bytes of manifests kept at most (default 64 MiB, about 300,000 members); the oldest go first. */
+  /** Bytes of manifests kept at most (default 64 MiB, about 300,000 members); expired ones go first, then the oldest. */
   maxManifestBytes?: number | undefined;
+  /**
+   * Bytes of manifests one tenant may hold (default a quarter of
+   * `maxManifestBytes`): a tenant that issues archives by the thousand
+   * pushes out its own oldest links, not other tenants'. Archives without a
+   * tenant share one such share.
+   */
+  maxManifestBytesPerTenant?: number | undefined;
   /** CRC-32s kept at most (default 100,000: about 10 MB), least recently used out. */
   maxCrcs?: number | undefined;
 }
@@ -41,16 +52,41 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  */
 export function memoryArchiveStore(options: MemoryArchiveStoreOptions = {}): ArchiveStore {
   const maxBytes = positiveInteger('maxManifestBytes', options.maxManifestBytes, 64 * 1024 * 1024);
+  const perTenant = positiveInteger('maxManifestBytesPerTenant', options.maxManifestBytesPerTenant, Math.max(1, Math.floor(maxBytes / 4)));
   const maxCrcs = positiveInteger('maxCrcs', options.maxCrcs, 100_000);
-  // A Map keeps insertion order: the first manifest is the oldest.
-  const manifests = new Map<string, { text: string; expiresAt: number }>();
+  interface Kept { text: string; expiresAt: number; tenant: string | undefined; bytes: number }
+  // Maps keep insertion order: the first manifest is the oldest, of all and of each tenant.
+  const manifests = new Map<string, Kept>();
+  const byTenant = new Map<string | undefined, Map<string, Kept>>();
+  const tenantBytes = new Map<string | undefined, number>();
   let bytes = 0;
+  const heldBy = (tenant: string | undefined) => tenantBytes.get(tenant) ?? 0;
   const crcs = memoryCrcs(maxCrcs);
   const drop = (digest: string) => {
     const entry = manifests.get(digest);
     if (entry === undefined) return;
     manifests.delete(digest);
-    bytes -= entry.text.length * 2;
+    bytes -= entry.bytes;
+    tenantBytes.set(entry.tenant, heldBy(entry.tenant) - entry.bytes);
+    const own = byTenant.get(entry.tenant)!;
+    own.delete(digest);
+    if (own.size === 0) {
+      byTenant.delete(entry.tenant);
+      tenantBytes.delete(entry.tenant);
+    }
+  };
+  /** Makes room: expired manifests first, then the tenant's own oldest past its share, then the oldest of all. */
+  const makeRoom = (tenant: string | undefined, keep: string) => {
+    const now = Date.now();
+    if (bytes > maxBytes || heldBy(tenant) > perTenant) for (const [digest, entry] of manifests) if (entry.expiresAt <= now) drop(digest);
+    for (const [digest] of byTenant.get(tenant) ?? []) {
+      if (heldBy(tenant) <= perTenant || digest === keep) break;
+      drop(digest);
+    }
+    for (const [digest] of manifests) {
+      if (bytes <= maxBytes || digest === keep) break;
+      drop(digest);
+    }
   };
   return {
     getManifest(digest) {
@@ -62,15 +98,17 @@ export function memoryArchiveStore(options: MemoryArchiveStoreOptions = {}): Arc
       }
       return entry.text;
     },
-    setManifest(digest, manifest, expiresAt) {
+    setManifest(digest, manifest, expiresAt, link) {
+      const tenant = link?.tenant;
       const previous = manifests.get(digest);
       drop(digest);
-      manifests.set(digest, { text: manifest, expiresAt: Math.max(expiresAt.getTime(), previous?.expiresAt ?? 0) });
-      bytes += manifest.length * 2;
-      for (const [oldest] of manifests) {
-        if (bytes <= maxBytes || oldest === digest) break;
-        drop(oldest);
-      }
+      const entry: Kept = { text: manifest, expiresAt: Math.max(expiresAt.getTime(), previous?.expiresAt ?? 0), tenant, bytes: manifest.length * 2 };
+      manifests.set(digest, entry);
+      if (!byTenant.has(tenant)) byTenant.set(tenant, new Map());
+      byTenant.get(tenant)!.set(digest, entry);
+      bytes += entry.bytes;
+      tenantBytes.set(tenant, heldBy(tenant) + entry.bytes);
+      makeRoom(tenant, digest);
     },
     getCrcs: (keys) => keys.map((key) => crcs.get(key)),
     setCrc: (key, crc32) => crcs.set(key, crc32),

@@ -191,7 +191,7 @@ export function issueArchiveUrl<Principal = unknown, File extends FileRecord = F
       fileId: digest, tenant: context.tenant, disposition: 'attachment', expiresIn: link.expiresIn, maxUses: link.maxUses, archive: true,
     });
     try {
-      await store.setManifest(digest, text, manifestExpiry(own, issued.expires));
+      await store.setManifest(digest, text, manifestExpiry(own, issued.expires), { tenant: context.tenant });
     } catch (error) {
       throw new DownloadError('STORAGE_ERROR', undefined, { cause: error });
     }
