@@ -22,6 +22,9 @@ test.each([
   ['CON', '_CON'],
   ['docs/nul.txt', 'docs/_nul.txt'],
   ['été/日本 🎉.txt', 'été/日本 🎉.txt'],
+  ['e\u0301te\u0301.txt', '\u00e9t\u00e9.txt'],
+  ['\uff0e\uff0e\uff0fevil.txt', '___evil.txt'],
+  ['a\u2215b\uff3cc\u2044d.txt', 'a_b_c_d.txt'],
 ])('safeMemberName(%j) is %j', (wanted, safe) => {
   expect(safeMemberName(wanted, 'file-1')).toBe(safe);
 });
@@ -44,4 +47,15 @@ test('a numbered name that is itself taken moves on to the next number', () => {
 
 test('a dot-file keeps its whole name and is numbered at its end', () => {
   expect(uniqueMemberNames(['dir/.env', 'dir/.env'])).toEqual(['dir/.env', 'dir/.env (2)']);
+});
+
+test('a path too long to unpack loses folders from the front, never the file name', () => {
+  const name = safeMemberName(`${Array.from({ length: 30 }, (_, i) => `${String(i).padStart(2, '0')}${'d'.repeat(198)}`).join('/')}/report.pdf`, 'x');
+  expect(Buffer.byteLength(name, 'utf8')).toBeLessThanOrEqual(255);
+  expect(name).toMatch(/^29d+\/report\.pdf$/);
+});
+
+test('the same name typed in NFD and NFC is one name: the second is numbered', () => {
+  const names = ['e\u0301.txt', '\u00e9.txt'].map((name) => safeMemberName(name, 'x'));
+  expect(uniqueMemberNames(names)).toEqual(['\u00e9.txt', '\u00e9 (2).txt']);
 });

@@ -7,18 +7,29 @@ import { visibleName } from '../http/disposition';
  * segment ending in a dot or a space, no device name (`CON`, `NUL`, …).
  */
 const WINDOWS_REFUSED = /[<>:"|?*]/g;
+/**
+ * Dots and slashes from other blocks (full-width, fraction slash, division
+ * slash, leaders) that Windows' "best fit" code pages turn into `.` and
+ * `/`: an unpacker using them could read `．．／x` as `../x`.
+ */
+const LOOK_ALIKES = /[\u2024\u2025\u2044\u2215\u29f8\u29f9\ufe52\ufe68\uff0e\uff0f\uff3c]/g;
+/** The longest name: most file systems stop a path component there, and Windows unpacks into paths of 260. */
+const MAX_NAME_BYTES = 255;
 const DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 
 /** One segment made safe; empty when nothing of it is left. */
 function safeSegment(segment: string): string {
-  const visible = visibleName(segment).replace(WINDOWS_REFUSED, '_').replace(/[. ]+$/, '');
+  const visible = visibleName(segment).replace(WINDOWS_REFUSED, '_').replace(LOOK_ALIKES, '_').replace(/[. ]+$/, '');
   if (visible === '' || visible === '.' || visible === '..') return '';
   return DEVICE.test(visible) ? `_${visible}` : visible;
 }
 
 /** `wanted` as a safe relative path (`/` between folders), or `fallback` when nothing of it is left. */
 export function safeMemberName(wanted: string, fallback: string): string {
-  const segments = wanted.split(/[/\\]+/).map(safeSegment).filter((segment) => segment !== '');
+  // NFC: \`é\` typed two ways is one name, as macOS file systems see it.
+  const segments = wanted.normalize('NFC').split(/[/\\]+/).map(safeSegment).filter((segment) => segment !== '');
+  // A path too long to unpack loses folders from the front: the file's own name stays.
+  while (segments.length > 1 && Buffer.byteLength(segments.join('/'), 'utf8') > MAX_NAME_BYTES) segments.shift();
   return segments.length === 0 ? fallback : segments.join('/');
 }
 
