@@ -74,7 +74,8 @@ export function rangeStillValid(headers: IncomingHttpHeaders, validators: Valida
   const ifRange = headers['if-range'];
   if (typeof ifRange !== 'string') return true;
   const value = ifRange.trim();
-  if (value.startsWith('"') || value.startsWith('W/')) return strongMatch(value, validators.etag);
+  // One entity tag, strongly equal to the current one: If-Range takes no list (and no `*`).
+  if (value.startsWith('"') || value.startsWith('W/')) return validators.etag !== undefined && !isWeak(validators.etag) && value === validators.etag;
   const date = parseHttpDate(value);
   // A date validator must match exactly; a weak comparison could splice two versions.
   return date !== undefined && validators.lastModified !== undefined && seconds(validators.lastModified) === date;
