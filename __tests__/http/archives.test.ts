@@ -255,7 +255,9 @@ describe('serveSignedArchive', () => {
     const asArchive = new URL(fileLink.body.download_url as string);
     expect((await request(app).get(`/orgs/acme/files/archives/content${asArchive.search}`)).status).toBe(401);
     const archiveUrl = new URL(body.download_url);
-    expect((await request(app).get(`/orgs/acme/files/a/content${archiveUrl.search}`)).status).toBe(401);
+    // A genuine archive token at a file's route is passed on (no router here serves it: Express's 404); never the file.
+    const asFile = await request(app).get(`/orgs/acme/files/a/content${archiveUrl.search}`);
+    expect([asFile.status, asFile.text.includes('alpha')]).toEqual([404, false]);
     expect((await request(app).get(`/orgs/globex/files/archives/content${archiveUrl.search}`)).status).toBe(401);
     const later = new URLSearchParams(archiveUrl.search);
     later.set('expires', String(Number(later.get('expires')) + 60));
@@ -602,4 +604,21 @@ test('a client that hangs up before the headers stops the reading its resume ask
   } finally {
     cleanup();
   }
+});
+
+test.each([['archive router first', true], ['file router first', false]])('a file whose id is "archives" and archive links share one mount, %s', async (_name, archiveFirst) => {
+  const storage = memoryStorage().put('a.txt', 'alpha\n').put('x.txt', 'the file called archives\n');
+  const records: Record<string, FileRecord> = { a: { id: 'a', key: 'a.txt' }, archives: { id: 'archives', key: 'x.txt' } };
+  const downloads = createDownloads({ storage, signer: createSigner({ secret: SECRET }), authorize: () => true, findFile: (id) => records[id] ?? null });
+  const app = express();
+  const serving = archiveFirst ? [downloads.serveSignedArchive(), downloads.serveSignedDownload()] : [downloads.serveSignedDownload(), downloads.serveSignedArchive()];
+  app.use('/files', ...serving, downloads.issueArchiveUrl(), downloads.issueDownloadUrl());
+  const fileLink = await request(app).get('/files/archives/download-url');
+  const file = await request(app).get(pathOf(fileLink.body.download_url as string)).buffer(true).parse(binary);
+  expect([file.status, (file.body as Buffer).toString()]).toEqual([200, 'the file called archives\n']);
+  const archiveLink = await request(app).post('/files/archive-url').send({ file_ids: ['a'] });
+  const archive = await fetchBytes(app, pathOf(archiveLink.body.download_url as string));
+  expect([archive.status, readZip(archive.body as Buffer).map((entry) => entry.bytes.toString())]).toEqual([200, ['alpha\n']]);
+  // A forged token is still refused where it lands, not passed on.
+  expect((await request(app).get('/files/archives/content?token=eyJhbGciOiJIUzI1NiJ9.e30.x&expires=9999999999')).status).toBe(401);
 });

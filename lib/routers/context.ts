@@ -34,6 +34,14 @@ export function report(settings: Settings, req: Request, context: RequestContext
 }
 
 /**
+ * Thrown by a signed route for a genuine token of the other kind (an
+ * archive's at the file route, a file's at the archive route): the request
+ * goes on to the next router, so both may share a mount even where their
+ * paths overlap (`/archives/content` is also `/:fileId/content`).
+ */
+export const PASS_ON: unique symbol = Symbol('pass on');
+
+/**
  * Wraps an async route so that every failure, from a hook or the engine,
  * becomes the host's error response (or, with `errors: 'next'`, Express's
  * `next(error)`) and a `denied` (4xx) or `failed` (5xx) event. Express 4
@@ -44,6 +52,10 @@ export function downloadRoute(settings: Settings, handle: (req: Request, res: Re
     const context: RequestContext = { fileId: undefined, tenant: undefined, principal: undefined, file: undefined, claims: undefined, started: performance.now() };
     handle(req, res, context)
       .catch(async (thrown: unknown) => {
+        if (thrown === PASS_ON) {
+          next();
+          return;
+        }
         const error = toDownloadError(thrown);
         if (settings.errors === 'next' && !res.headersSent) {
           report(settings, req, context, { type: error.status >= 500 ? 'failed' : 'denied', error, status: error.status });

@@ -19,7 +19,7 @@ import { matchClaims, type DownloadClaims, type Signer } from '../tokens/signer'
 import type { FileRecord } from '../types';
 import { acceptRecord, downloadable, resolveTenant, type DownloadableFile } from './access';
 import { archiveStoreOf } from './archive-links';
-import { downloadRoute, downloadRouter, report, type RequestContext } from './context';
+import { downloadRoute, downloadRouter, PASS_ON, report, type RequestContext } from './context';
 import { recordFinder } from './issue-download-urls';
 import { checkBindingSigner, checkHolder, checkRevocation, hasLinkTag, linkGate } from './link-checks';
 import { linkParameters } from './link-parameters';
@@ -134,7 +134,8 @@ export function serveSignedArchive<Principal = unknown, File extends FileRecord 
     const chosen = signingSettings(settings, token, req);
     const own = chosen instanceof Promise ? await chosen : chosen;
     const claims = await own.signer!.verifySignature(token, { graceSeconds });
-    if (claims.archive !== true) throw invalid(new Error('a file link, redeemed at the signed archive route'));
+    // A file's token (a file whose id is `archives`, when serveSignedDownload shares the mount): its route redeems it.
+    if (claims.archive !== true) throw PASS_ON;
     context.claims = claims;
     await resolveTenant(req, settings, context, undefined);
     matchClaims(claims, { fileId: claims.fileId, tenant: context.tenant, expires, scope: settings.scope ?? requestPath(req) });

@@ -12,7 +12,7 @@ import type { SharedOptions } from '../options/types';
 import { matchClaims, type Signer } from '../tokens/signer';
 import type { FileRecord } from '../types';
 import { downloadable, identify, lookUp } from './access';
-import { downloadRoute, downloadRouter } from './context';
+import { downloadRoute, downloadRouter, PASS_ON } from './context';
 import { checkBindingSigner, checkHolder, checkRevocation, hasLinkTag, linkGate } from './link-checks';
 import { linkParameters } from './link-parameters';
 import { serveRecord, type ServeMode } from './serve-record';
@@ -121,8 +121,8 @@ export function serveSignedDownload<Principal = unknown, File extends FileRecord
       const own = chosen instanceof Promise ? await chosen : chosen;
       // The token first: nothing else of the host's (fileId, tenant, findFile) runs for a forged one.
       const claims = await own.signer!.verifySignature(token, { graceSeconds });
-      // An archive's token names a manifest, not a file: only serveSignedArchive redeems it.
-      if (claims.archive === true) throw invalid(new Error('an archive link, redeemed at the signed file route'));
+      // An archive's token names a manifest, not a file: only serveSignedArchive redeems it (mounted after this one).
+      if (claims.archive === true) throw PASS_ON;
       context.claims = claims;
       await identify(req, settings, context, undefined);
       matchClaims(claims, { fileId: context.fileId!, tenant: context.tenant, expires, scope: settings.scope ?? requestPath(req) });
