@@ -271,7 +271,7 @@ describe('serveSignedArchive', () => {
     const body = await issued(first.app, ['a']);
     const second = host({ events });
     const res = await request(second.app).get(body.path);
-    expect([res.status, res.body.error.code, res.body.error.message]).toEqual([404, 'FILE_NOT_FOUND', 'This archive link is no longer available; ask for a new one.']);
+    expect([res.status, res.body.error.code, res.body.error.message, res.body.error.details]).toEqual([404, 'FILE_NOT_FOUND', 'This archive link is no longer available; ask for a new one.', { reason: 'archive_gone' }]);
     const denied = events.find((event) => event.type === 'denied');
     expect(denied?.type === 'denied' && String((denied.error.cause as Error).message)).toMatch(/another instance's memory store/);
   });

@@ -210,9 +210,10 @@ export interface SharedOptions<Principal = unknown, File extends FileRecord = Fi
    */
   archiveStore?: ArchiveStore | undefined;
   /**
-   * Looks up many files at once for `issueDownloadUrls` (one query instead of
-   * one per id): a `Map` from id to record, or an array of records matched by
-   * their `id`. Ids it leaves out are 404. Without it, `findFile` runs per id.
+   * Looks up many files at once for `issueDownloadUrls` and the archive
+   * routers (one query instead of one per id): a `Map` from id to record, or
+   * an array of records matched by their `id`. Ids it leaves out are 404.
+   * Without it, `findFile` runs per id.
    */
   findFiles?: ((fileIds: string[], req: Request) => MaybePromise<ReadonlyMap<string, File | null | undefined> | readonly (File | null | undefined)[]>) | undefined;
   /**

@@ -41,7 +41,8 @@ export interface Downloads<Principal = unknown, File extends FileRecord = FileRe
    * `POST /archive-url` with `{ "file_ids": [...], "filename"? }`: a signed
    * link to one ZIP of those files, each authorized as `issueDownloadUrls`
    * authorizes it. Answers `{ download_url, token, expires, expires_in,
-   * expires_at, filename, size, files }`.
+   * expires_at, filename, size, files }` (no `size` with `compression:
+   * 'deflate'`, whose length is known only once it is sent).
    *
    * @example
    * ```ts

@@ -46,7 +46,7 @@ async function boundManifest(store: ArchiveStore, claims: DownloadClaims): Promi
     throw new DownloadError('STORAGE_ERROR', undefined, { cause: error });
   }
   if (text === null || text === undefined) {
-    throw new DownloadError('FILE_NOT_FOUND', 'This archive link is no longer available; ask for a new one.', { cause: new Error(`archiveStore has no manifest ${claims.fileId} (expired, evicted, or kept by another instance's memory store)`) });
+    throw new DownloadError('FILE_NOT_FOUND', 'This archive link is no longer available; ask for a new one.', { details: { reason: 'archive_gone' }, cause: new Error(`archiveStore has no manifest ${claims.fileId} (expired, evicted, or kept by another instance's memory store)`) });
   }
   const manifest = typeof text === 'string' ? openManifest(text, claims.fileId) : undefined;
   if (manifest === undefined || manifest.tenant !== (claims.tenant ?? null)) throw invalid(new Error(`archiveStore's manifest for ${claims.fileId} does not match the token`));
