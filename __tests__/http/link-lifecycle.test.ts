@@ -288,7 +288,7 @@ describe('N-use links', () => {
     expect(refused.body.error.details).toEqual({ parameter: 'max_uses', in: 'query', reason: 'not_allowed' });
 
     const { app } = host({ useStore: memoryUseStore(), maxUsesParam: 5 });
-    for (const [value, reason] of [['6', 'out_of_range'], ['0', 'out_of_range'], ['two', 'not_an_integer'], ['1.5', 'not_an_integer']]) {
+    for (const [value, reason] of [['6', 'out_of_range'], ['0', 'out_of_range'], ['two', 'not_an_integer'], ['1.5', 'not_an_integer'], ['2&max_uses=3', 'repeated']]) {
       const res = await request(app).get(`/orgs/acme/files/a/download-url?max_uses=${value}`).set('X-User', 'u1');
       expect(res.status).toBe(422);
       expect(res.body.error.details).toEqual({ parameter: 'max_uses', in: 'query', reason, min: 1, max: 5 });

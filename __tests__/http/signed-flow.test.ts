@@ -125,7 +125,8 @@ describe('issueDownloadUrl', () => {
   });
 
   test('repeated expires_in and a bad disposition are 422 too', async () => {
-    expect((await issue(tenantApp(), '/orgs/acme/files/report/download-url?expires_in=1&expires_in=2')).status).toBe(422);
+    const repeated = await issue(tenantApp(), '/orgs/acme/files/report/download-url?expires_in=1&expires_in=2');
+    expect([repeated.status, repeated.body.error.details]).toEqual([422, { parameter: 'expires_in', in: 'query', reason: 'repeated', min: 1, max: 86400 }]);
     const res = await issue(tenantApp(), '/orgs/acme/files/report/download-url?disposition=evil');
     expect(res.status).toBe(422);
     expect(res.body.error.details.parameter).toBe('disposition');

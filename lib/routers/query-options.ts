@@ -6,17 +6,24 @@ import type { Disposition } from '../types';
 
 const INTEGER = /^[0-9]{1,9}$/;
 
+/**
+ * An integer query parameter from `min` to `max`, else 422 saying why:
+ * `repeated` (given more than once), `not_an_integer` or `out_of_range`.
+ */
+function integerParameter(raw: string | null, name: string, min: number, max: number, message: string): number {
+  const value = raw !== null && INTEGER.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= min && value <= max)) {
+    const reason = raw === null ? 'repeated' : Number.isNaN(value) ? 'not_an_integer' : 'out_of_range';
+    throw new DownloadError('VALIDATION_ERROR', message, { details: { parameter: name, in: 'query', reason, min, max } });
+  }
+  return value;
+}
+
 /** `?expires_in=`: an integer number of seconds from 1 to `max`, else 422. */
 function requestedLifetime(query: URLSearchParams, fallback: number, max: number): number {
   const raw = single(query, 'expires_in');
   if (raw === undefined) return Math.min(fallback, max);
-  const value = raw !== null && INTEGER.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value >= 1 && value <= max)) {
-    throw new DownloadError('VALIDATION_ERROR', `expires_in must be an integer number of seconds from 1 to ${max}.`, {
-      details: { parameter: 'expires_in', in: 'query', reason: Number.isNaN(value) ? 'not_an_integer' : 'out_of_range', min: 1, max },
-    });
-  }
-  return value;
+  return integerParameter(raw, 'expires_in', 1, max, `expires_in must be an integer number of seconds from 1 to ${max}.`);
 }
 
 /** `?disposition=`: `inline` or `attachment`, else 422; absent is `undefined`. */
@@ -44,13 +51,7 @@ function requestedUses(query: URLSearchParams, limits: UseLimits): number | unde
   if (limits.max === undefined) {
     throw new DownloadError('VALIDATION_ERROR', 'max_uses is not accepted here.', { details: { parameter: 'max_uses', in: 'query', reason: 'not_allowed' } });
   }
-  const value = raw !== null && INTEGER.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value >= 1 && value <= limits.max)) {
-    throw new DownloadError('VALIDATION_ERROR', `max_uses must be an integer from 1 to ${limits.max}.`, {
-      details: { parameter: 'max_uses', in: 'query', reason: Number.isNaN(value) ? 'not_an_integer' : 'out_of_range', min: 1, max: limits.max },
-    });
-  }
-  return value;
+  return integerParameter(raw, 'max_uses', 1, limits.max, `max_uses must be an integer from 1 to ${limits.max}.`);
 }
 
 /** What a caller asks of a link: its lifetime, disposition, use limit (absent: the router's default) and image rendition. */
