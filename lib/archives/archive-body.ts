@@ -147,7 +147,6 @@ export class ArchiveReader {
   #member: OpenMember | undefined;
   /** Members opened ahead of the transfer, by index (see #openAhead). */
   readonly #ahead = new Map<number, Promise<StoredObject>>();
-  #closed = false;
   #failed = false;
 
   constructor(plan: ArchivePlan) {
@@ -208,7 +207,7 @@ export class ArchiveReader {
    * none).
    */
   async prepare(range: ByteRange, signal?: AbortSignal): Promise<void> {
-    const { layout, sources } = this.#plan;
+    const { layout } = this.#plan;
     const parts = [...zipParts(layout, range.start, range.end)];
     const readFrom = new Map<number, number>();
     for (const part of parts) if (part.kind === 'data' && part.to === part.entry.member.size) readFrom.set(part.entry.index, part.from);
@@ -344,7 +343,7 @@ export class ArchiveReader {
   /** The member for a read at `from`: the one open, or the next, opened for the rest of its bytes (one storage trip a member). */
   async #open(entry: ZipEntry, from: number): Promise<OpenMember> {
     if (this.#member?.index === entry.index) return this.#member;
-    this.close();
+    this.#closeMember();
     const early = this.#ahead.get(entry.index);
     this.#ahead.delete(entry.index);
     const object = early !== undefined && from === 0 ? await early : await openMember(this.#plan.sources[entry.index]!, entry, from, entry.member.size);
@@ -373,21 +372,18 @@ export class ArchiveReader {
     }
   }
 
-  /** Closes the member open, if any, and those opened ahead. */
-  close(): void {
+  /** Closes the member being read, if any. */
+  #closeMember(): void {
     const member = this.#member;
     this.#member = undefined;
     member?.chunks?.reader.close();
     member?.object.close();
-    if (this.#closed) for (const [index, opening] of this.#ahead) {
-      this.#ahead.delete(index);
-      opening.then((object) => object.close(), () => undefined);
-    }
   }
 
-  /** The transfer is over: nothing more will be read, so members opened ahead are closed too. */
-  finish(): void {
-    this.#closed = true;
-    this.close();
+  /** The transfer is over: closes the member being read and those opened ahead. */
+  close(): void {
+    this.#closeMember();
+    for (const opening of this.#ahead.values()) opening.then((object) => object.close(), () => undefined);
+    this.#ahead.clear();
   }
 }

@@ -4,6 +4,7 @@ import { downloadFilename } from '../http/disposition';
 import type { KnownMetadata } from '../http/types';
 import type { FileRecord } from '../types';
 import { safeMemberName, uniqueMemberNames } from './member-names';
+import { isCrc32 } from './crc-memory';
 import type { ZipMember } from './zip-layout';
 
 /** One file of an archive, as its link binds it. */
@@ -12,6 +13,8 @@ export interface ManifestMember {
   key: string;
   /** The entry's name: safe and unique in the archive. */
   name: string;
+  /** The record's own `filename` it was made from, if it had one (with `key`, all the name depends on). */
+  filename?: string;
   size: number;
   /** Milliseconds: the entry's modification time. */
   modified: number;
@@ -41,7 +44,7 @@ export function statedVersion(known: KnownMetadata): string | undefined {
 export function recordCrc(file: FileRecord): number | undefined {
   const value: unknown = file.crc32;
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff) return value;
+  if (isCrc32(value)) return value;
   throw new DownloadError('INTERNAL_ERROR', undefined, { cause: new TypeError(`findFile returned a record whose crc32 is ${JSON.stringify(value)}; expected an unsigned 32-bit integer (0 to 4294967295), or undefined`) });
 }
 
@@ -55,8 +58,14 @@ export function recordCrc(file: FileRecord): number | undefined {
 export function memberNames(records: readonly { file: FileRecord; key: string }[]): string[] {
   return uniqueMemberNames(records.map(({ file, key }, index) => {
     const fallback = downloadFilename(undefined, key) ?? `file-${index + 1}`;
-    return typeof file.filename === 'string' && file.filename !== '' ? safeMemberName(file.filename, fallback) : safeMemberName(fallback, `file-${index + 1}`);
+    const filename = recordFilename(file);
+    return filename !== undefined ? safeMemberName(filename, fallback) : safeMemberName(fallback, `file-${index + 1}`);
   }));
+}
+
+/** The record's `filename` when it names one: with the key, what a member's name is made from. */
+export function recordFilename(file: FileRecord): string | undefined {
+  return typeof file.filename === 'string' && file.filename !== '' ? file.filename : undefined;
 }
 
 /** The manifest as the text the store keeps, and its digest (base64url SHA-256): what the token binds. */
@@ -72,15 +81,15 @@ const isMember = (value: unknown): value is ManifestMember => {
 };
 
 /**
- * The manifest the store gave for `digest`, or `undefined` when it is not
- * the one the token binds (another's, changed, or not a manifest): the
- * store is trusted no more than the URL.
+ * A manifest as the store gave it: its digest, to compare with the one the
+ * token binds (the store is trusted no more than the URL), and what it
+ * says, or `undefined` when it is not a manifest.
  */
-export function openManifest(text: string, digest: string): ArchiveManifest | undefined {
-  if (createHash('sha256').update(text).digest('base64url') !== digest) return undefined;
+export function openManifest(text: string): { digest: string; manifest: ArchiveManifest | undefined } {
+  const digest = createHash('sha256').update(text).digest('base64url');
   const parsed = JSON.parse(text) as { v?: unknown } & Partial<ArchiveManifest>;
-  if (parsed.v !== 1 || typeof parsed.filename !== 'string' || !Array.isArray(parsed.members) || !parsed.members.every(isMember)) return undefined;
-  return { tenant: parsed.tenant ?? null, filename: parsed.filename, members: parsed.members, ...(parsed.deflate === true ? { deflate: true } : {}) };
+  if (parsed.v !== 1 || typeof parsed.filename !== 'string' || !Array.isArray(parsed.members) || !parsed.members.every(isMember)) return { digest, manifest: undefined };
+  return { digest, manifest: { tenant: parsed.tenant ?? null, filename: parsed.filename, members: parsed.members, ...(parsed.deflate === true ? { deflate: true } : {}) } };
 }
 
 /** The members as the ZIP layout takes them. */

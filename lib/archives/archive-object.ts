@@ -31,7 +31,7 @@ export async function openArchive(plan: ArchivePlan, identity: ArchiveIdentity, 
     try {
       await reader.prepare(range, signal);
     } catch (error) {
-      reader.finish();
+      reader.close();
       throw error;
     }
   }
@@ -43,6 +43,6 @@ export async function openArchive(plan: ArchivePlan, identity: ArchiveIdentity, 
     readAt: (buffer, offset, length, position, done) => {
       reader.read(buffer, offset, length, position).then((bytes) => done(null, bytes), (error: unknown) => done(error instanceof Error ? error : new Error(String(error)), 0));
     },
-    close: () => reader.finish(),
+    close: () => reader.close(),
   };
 }

@@ -29,3 +29,8 @@ export function memoryCrcs(maxEntries = 100_000): CrcMemory {
     },
   };
 }
+
+/** A CRC-32 as ZIP stores it: an unsigned 32-bit integer. */
+export function isCrc32(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+}

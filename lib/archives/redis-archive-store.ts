@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { redisScript, scriptRunner, type RedisScriptClient } from '../links/redis-scripts';
 import type { ArchiveStore } from './archive-store';
+import { isCrc32 } from './crc-memory';
 
 /** Options of {@link redisArchiveStore}. */
 export interface RedisArchiveStoreOptions {
@@ -60,7 +61,7 @@ export function redisArchiveStore(options: RedisArchiveStoreOptions): ArchiveSto
   const crcKey = (key: string) => `${prefix}c:${createHash('sha256').update(key).digest('base64url')}`;
   const crcOf = (value: unknown) => {
     const crc = typeof value === 'string' && /^[0-9]{1,10}$/.test(value) ? Number(value) : undefined;
-    return crc !== undefined && crc <= 0xffffffff ? crc : null;
+    return isCrc32(crc) ? crc : null;
   };
 
   return {

@@ -1,5 +1,5 @@
 import type { Request, Router } from 'express';
-import { archiveFilename, memberNames, recordCrc, sealManifest, statedVersion, zipMembers, type ManifestMember } from '../archives/archive-manifest';
+import { archiveFilename, memberNames, recordCrc, recordFilename, sealManifest, statedVersion, zipMembers, type ManifestMember } from '../archives/archive-manifest';
 import { inTurns } from '../archives/in-turns';
 import { layoutZip } from '../archives/zip-layout';
 import { DownloadError, toDownloadError } from '../errors';
@@ -9,7 +9,7 @@ import { parsePath, parseSettings, type Settings } from '../options/settings';
 import type { MaybePromise } from '../options/types';
 import { checkRouterOptions, integerOption } from '../options/validate';
 import type { FileRecord } from '../types';
-import { acceptRecord, authenticate, checkAuthorized, checkedFileId, downloadable, resolveTenant, settingsFor, type DownloadableFile } from './access';
+import { authenticate, checkAuthorized, checkedFileId, downloadable, resolveTenant, settingsFor, type DownloadableFile } from './access';
 import { archiveStoreOf, manifestExpiry } from './archive-links';
 import { downloadRoute, downloadRouter, report, type RequestContext } from './context';
 import { DEFAULT_BODY_LIMIT, ensureBody, parseAllowedHosts, parsePublicBaseUrl, parseUseLimits, useLimitsFor, type IssueDownloadUrlOptions } from './issue-download-url';
@@ -111,8 +111,9 @@ async function describeMember(settings: Settings, target: DownloadableFile, id: 
     modified ??= stat.lastModified;
   }
   const crc32 = recordCrc(target.file);
+  const filename = recordFilename(target.file);
   return {
-    id, key: target.key, name, size, modified: (modified ?? new Date()).getTime(),
+    id, key: target.key, name, ...(filename === undefined ? {} : { filename }), size, modified: (modified ?? new Date()).getTime(),
     ...(stated === undefined ? {} : { stated }), ...(etag === undefined ? {} : { etag }), ...(crc32 === undefined ? {} : { crc32 }),
   };
 }
@@ -153,7 +154,7 @@ export function issueArchiveUrl<Principal = unknown, File extends FileRecord = F
     for (const id of ids) {
       context.fileId = id;
       try {
-        const file = acceptRecord(own, context, await find(id), own.findFiles === undefined ? 'findFile' : 'findFiles');
+        const file = await find(context);
         await checkAuthorized(req, own, file, context.principal);
         files.push({ id, target: downloadable(file) });
       } catch (error) {

@@ -65,15 +65,18 @@ function recordsById(found: unknown): (id: string) => unknown {
   throw wrongResult('findFiles', found, 'a Map from id to record, or an array of records');
 }
 
+/** Finds the record of `context.fileId` and applies the tenant rule (`acceptRecord`). */
+export type RecordFinder = (context: RequestContext) => Promise<FileRecord>;
+
 /**
  * Looks up the records of `ids`: one `findFiles` call for all of them when
  * the host gave one, else `findFile` per id as it is asked for.
  */
-export async function recordFinder(settings: Settings, ids: readonly unknown[], req: Request): Promise<(id: string) => Promise<unknown>> {
-  if (settings.findFiles === undefined) return (id) => Promise.resolve(settings.findFile(id, req));
+export async function recordFinder(settings: Settings, ids: readonly unknown[], req: Request): Promise<RecordFinder> {
+  if (settings.findFiles === undefined) return async (context) => acceptRecord(settings, context, await settings.findFile(context.fileId!, req));
   const wanted = [...new Set(ids.filter((id): id is string | number => typeof id === 'string' || typeof id === 'number').map(String))];
   const lookup = recordsById(await settings.findFiles(wanted, req));
-  return (id) => Promise.resolve(lookup(id));
+  return async (context) => acceptRecord(settings, context, lookup(context.fileId!), 'findFiles');
 }
 
 /** What a client may read of a failure: the code, the safe message and the status. */
@@ -117,11 +120,11 @@ export function issueDownloadUrls<Principal = unknown, File extends FileRecord =
     downloadUrl: options.downloadUrl, stableUrls: parseStableUrls(where, options.stableUrls, settings),
   };
 
-  const one = async (req: Request, settings: Settings, parent: RequestContext, raw: unknown, find: (id: string) => Promise<unknown>, link: LinkRequest): Promise<IssuedUrlEntry> => {
+  const one = async (req: Request, settings: Settings, parent: RequestContext, raw: unknown, find: RecordFinder, link: LinkRequest): Promise<IssuedUrlEntry> => {
     const context: RequestContext = { ...parent, fileId: undefined, file: undefined };
     try {
       context.fileId = checkedFileId(raw);
-      const file = acceptRecord(settings, context, await find(context.fileId), settings.findFiles === undefined ? 'findFile' : 'findFiles');
+      const file = await find(context);
       await checkAuthorized(req, settings, file, context.principal);
       const { body, event } = await issueLink(settings, issuer, req, context, downloadable(file), link);
       report(settings, req, context, { type: 'issued', ...event });

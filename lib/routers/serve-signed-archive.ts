@@ -1,11 +1,12 @@
 import type { Request, Router } from 'express';
 import { memberChanged, type MemberSource, type SharedRun } from '../archives/archive-body';
 import { ByteBudget } from '../http/byte-budget';
-import { memberNames, openManifest, recordCrc, statedVersion, zipMembers, type ArchiveManifest, type ManifestMember } from '../archives/archive-manifest';
+import { openManifest, recordCrc, recordFilename, statedVersion, zipMembers, type ArchiveManifest, type ManifestMember } from '../archives/archive-manifest';
 import { openArchive } from '../archives/archive-object';
 import type { ArchiveStore } from '../archives/archive-store';
-import type { CrcMemory } from '../archives/crc-memory';
-import { layoutZip } from '../archives/zip-layout';
+import { isCrc32, type CrcMemory } from '../archives/crc-memory';
+import { layoutZip, type ZipLayout } from '../archives/zip-layout';
+import { memo } from '../http/memo';
 import { DownloadError, toDownloadError } from '../errors';
 import { queryOf } from '../http/query';
 import { sendDeflated } from '../http/send-deflated';
@@ -17,7 +18,7 @@ import { checkTenantState } from '../tenants/tenant-directory';
 import { invalid } from '../tokens/claims';
 import { matchClaims, type DownloadClaims, type Signer } from '../tokens/signer';
 import type { FileRecord } from '../types';
-import { acceptRecord, downloadable, resolveTenant, type DownloadableFile } from './access';
+import { downloadable, resolveTenant, type DownloadableFile } from './access';
 import { archiveStoreOf } from './archive-links';
 import { downloadRoute, downloadRouter, PASS_ON, report, type RequestContext } from './context';
 import { recordFinder } from './issue-download-urls';
@@ -37,8 +38,18 @@ export interface ServeSignedArchiveOptions<Principal = unknown, File extends Fil
   graceSeconds?: number | undefined;
 }
 
+/** A manifest as the store gave it, checked and parsed, with its layout when it is stored (not deflated). */
+interface OpenedManifest {
+  digest: string;
+  manifest: ArchiveManifest | undefined;
+  layout: ZipLayout | undefined;
+}
+
+/** Manifests opened lately, by their text: the memory store hands back the very same string. */
+const OPENED_MANIFESTS = 8;
+
 /** The manifest the token binds, or 404 when the store no longer has it. */
-async function boundManifest(store: ArchiveStore, claims: DownloadClaims): Promise<ArchiveManifest> {
+async function boundManifest(store: ArchiveStore, claims: DownloadClaims, open: (text: string) => OpenedManifest): Promise<OpenedManifest & { manifest: ArchiveManifest }> {
   let text: unknown;
   try {
     text = await store.getManifest(claims.fileId);
@@ -48,15 +59,17 @@ async function boundManifest(store: ArchiveStore, claims: DownloadClaims): Promi
   if (text === null || text === undefined) {
     throw new DownloadError('FILE_NOT_FOUND', 'This archive link is no longer available; ask for a new one.', { details: { reason: 'archive_gone' }, cause: new Error(`archiveStore has no manifest ${claims.fileId} (expired, evicted, or kept by another instance's memory store)`) });
   }
-  const manifest = typeof text === 'string' ? openManifest(text, claims.fileId) : undefined;
+  const opened = typeof text === 'string' ? open(text) : undefined;
+  const manifest = opened?.digest === claims.fileId ? opened.manifest : undefined;
   if (manifest === undefined || manifest.tenant !== (claims.tenant ?? null)) throw invalid(new Error(`archiveStore's manifest for ${claims.fileId} does not match the token`));
-  return manifest;
+  return { ...opened!, manifest };
 }
 
 /** Why a member's record now differs from what the link bound, or `undefined`. */
-function recordChange(member: ManifestMember, target: DownloadableFile, name: string): string | undefined {
+function recordChange(member: ManifestMember, target: DownloadableFile): string | undefined {
+  // Names follow from keys and filenames alone: with both unchanged, every name in the archive is too.
   if (target.key !== member.key) return 'its storage key changed';
-  if (name !== member.name) return `its name in the archive is now ${JSON.stringify(name)}`;
+  if (recordFilename(target.file) !== member.filename) return 'its filename changed';
   if (statedVersion(target.known) !== member.stated) return 'its record states another version';
   if (target.known.size !== undefined && target.known.size !== member.size) return `its record states ${target.known.size} bytes`;
   const crc = recordCrc(target.file);
@@ -79,7 +92,7 @@ async function learntCrcs(store: ArchiveStore, keys: readonly (string | undefine
     const found = await Promise.resolve(store.getCrcs(wanted)).catch(() => []);
     wanted.forEach((key, index) => {
       const crc = found[index];
-      if (typeof crc === 'number' && Number.isInteger(crc) && crc >= 0 && crc <= 0xffffffff) known.set(key, crc);
+      if (isCrc32(crc)) known.set(key, crc);
     });
   }
   return {
@@ -110,6 +123,11 @@ export function serveSignedArchive<Principal = unknown, File extends FileRecord 
   // CRC-32s being worked out for resumes in flight: concurrent ones share the reading.
   const settling = new Map<string, SharedRun>();
   const slots = new ByteBudget(SETTLING_SLOTS);
+  // A link is fetched many times (ranges, resumes, segmented downloaders): its manifest is checked, parsed and laid out once.
+  const open = memo(OPENED_MANIFESTS, (text): OpenedManifest => {
+    const { digest, manifest } = openManifest(text);
+    return { digest, manifest, layout: manifest === undefined || manifest.deflate === true ? undefined : layoutZip(zipMembers(manifest)) };
+  });
 
   /** Every member's record, checked as the signed file route checks its one, and compared with what the link bound. */
   const currentMembers = async (req: Request, own: Settings, context: RequestContext, manifest: ArchiveManifest) => {
@@ -117,13 +135,12 @@ export function serveSignedArchive<Principal = unknown, File extends FileRecord 
     const targets: DownloadableFile[] = [];
     for (const member of manifest.members) {
       context.fileId = member.id;
-      targets.push(downloadable(acceptRecord(own, context, await find(member.id), own.findFiles === undefined ? 'findFile' : 'findFiles')));
+      targets.push(downloadable(await find(context)));
     }
     context.fileId = undefined;
     context.file = undefined;
-    const names = memberNames(targets);
     manifest.members.forEach((member, index) => {
-      const change = recordChange(member, targets[index]!, names[index]!);
+      const change = recordChange(member, targets[index]!);
       if (change !== undefined) throw memberChanged(`archive member ${member.id}: ${change}`);
     });
     return targets;
@@ -141,7 +158,7 @@ export function serveSignedArchive<Principal = unknown, File extends FileRecord 
     matchClaims(claims, { fileId: claims.fileId, tenant: context.tenant, expires, scope: settings.scope ?? requestPath(req) });
     checkTenantState(own.tenantPolicy);
     await checkHolder(req, own, claims);
-    const manifest = await boundManifest(store, claims);
+    const { manifest, layout } = await boundManifest(store, claims, open);
     const targets = await currentMembers(req, own, context, manifest);
     await checkRevocation(req, own, claims, targets.map((target) => target.file));
     const sources: MemberSource[] = manifest.members.map((member) => ({ storage: own.storage, key: member.key, crcKey: crcKeyOf(context.tenant, member), etag: member.etag }));
@@ -163,7 +180,7 @@ export function serveSignedArchive<Principal = unknown, File extends FileRecord 
       await sendDeflated(req, res, { file, isInlineSafe: own.isInlineSafe, ...answer, admit, served }, { members: zipMembers(manifest), sources, crcs, failed });
       return;
     }
-    const plan = { layout: layoutZip(zipMembers(manifest)), sources, crcs, settling, slots, failed };
+    const plan = { layout: layout!, sources, crcs, settling, slots, failed };
     // A client gone before the headers stops the reading its resume asked for.
     const gone = new AbortController();
     res.once('close', () => gone.abort(new Error('the client went away')));
